@@ -1,0 +1,80 @@
+/**
+ * Named errors. Validation at the API throws them; network handlers catch them, count them by
+ * `code` and drop the input, so a hostile or broken peer can never crash a node.
+ */
+
+export type RejectionCode =
+  | 'ERR_MALFORMED'
+  | 'ERR_TOO_LARGE'
+  | 'ERR_BAD_SIGNATURE'
+  | 'ERR_OWNER_MISMATCH'
+  | 'ERR_UNKNOWN_SCHEMA'
+  | 'ERR_STALE_VERSION'
+  | 'ERR_TTL_OUT_OF_BOUNDS'
+  | 'ERR_INVALID_ARGUMENT'
+
+/** Base class of every error gossip-sd raises on bad input. */
+export class GossipSdError extends Error {
+  readonly code: RejectionCode
+  constructor(code: RejectionCode, message: string) {
+    super(message)
+    this.code = code
+    this.name = new.target.name
+  }
+}
+
+/** Bytes that do not decode as the expected protobuf message. */
+export class MalformedInputError extends GossipSdError {
+  constructor(message: string) {
+    super('ERR_MALFORMED', message)
+  }
+}
+
+/** A statement, field or frame larger than the configured limits. */
+export class InputTooLargeError extends GossipSdError {
+  constructor(message: string) {
+    super('ERR_TOO_LARGE', message)
+  }
+}
+
+/** The signature does not verify against the claimed owner key. */
+export class InvalidSignatureError extends GossipSdError {
+  constructor(message = 'signature does not verify against the owner key') {
+    super('ERR_BAD_SIGNATURE', message)
+  }
+}
+
+/** The body names a different owner than the key that signed it, or a write targets another owner's instance. */
+export class OwnerMismatchError extends GossipSdError {
+  constructor(message: string) {
+    super('ERR_OWNER_MISMATCH', message)
+  }
+}
+
+/** A schema version this build does not understand. */
+export class UnknownSchemaError extends GossipSdError {
+  constructor(schema: number) {
+    super('ERR_UNKNOWN_SCHEMA', `unknown schema version ${schema}`)
+  }
+}
+
+/** A statement older than what is already known for its key or owner (a replay, or reordering). */
+export class StaleVersionError extends GossipSdError {
+  constructor(message: string) {
+    super('ERR_STALE_VERSION', message)
+  }
+}
+
+/** A TTL outside the configured bounds. */
+export class TtlOutOfBoundsError extends GossipSdError {
+  constructor(ttlMs: number, minMs: number, maxMs: number) {
+    super('ERR_TTL_OUT_OF_BOUNDS', `ttl ${ttlMs} ms is outside [${minMs}, ${maxMs}] ms`)
+  }
+}
+
+/** A wrong type or value passed to a public API. */
+export class InvalidArgumentError extends GossipSdError {
+  constructor(message: string) {
+    super('ERR_INVALID_ARGUMENT', message)
+  }
+}

@@ -1,0 +1,51 @@
+/** The sans-IO membership core: records, signatures, the CRDT service set, frames, the Transport seam. */
+export * from './errors.ts'
+export { decodeFrame, encodeFrame, type FrameContent, gossipOf, packFrames } from './frame.ts'
+export {
+  generateSigner,
+  ownerIdOf,
+  type Signer,
+  signerFromSeed,
+  verifyStatementSignature,
+} from './identity.ts'
+export { DEFAULT_LIMITS, type MembershipLimits, resolveLimits } from './limits.ts'
+export { LocalOwner, nextIncarnation } from './owner.ts'
+export {
+  type ReceiveOutcome,
+  type ReceiveResult,
+  Replica,
+  type ReplicaOptions,
+  type ReplicaStats,
+} from './replica.ts'
+export {
+  type ApplyOutcome,
+  type Entry,
+  type OwnerSummary,
+  resolveEntry,
+  type ServiceChange,
+  ServiceSet,
+  type ServiceSetOptions,
+  TOMBSTONE_RETENTION_FACTOR,
+} from './service-set.ts'
+export {
+  decodeSignedStatement,
+  encodeSignedStatement,
+  type HeartbeatStatement,
+  type InstanceStatement,
+  openStatement,
+  type RegistrationStatement,
+  SCHEMA_VERSION,
+  type Statement,
+  signStatement,
+  type TombstoneStatement,
+  validateInstance,
+} from './statement.ts'
+export type { PeerEvent, Transport, TransportHandlers } from './transport.ts'
+export {
+  type Instance,
+  type InstanceSpec,
+  instanceKey,
+  type ServiceEndpoint,
+  type ServiceValue,
+} from './types.ts'
+export { compareVersions, type Version } from './version.ts'

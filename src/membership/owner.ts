@@ -1,0 +1,100 @@
+/**
+ * The local owner: the only writer of this node's instances. It numbers every statement it
+ * signs with (incarnation, counter), keeps each instance's creation time across updates (the age
+ * election uses), and signs heartbeats that vouch for its live registrations by digest.
+ *
+ * The incarnation must exceed every earlier incarnation of the same identity. Drivers pass the
+ * start time in ms (or a persisted counter); `nextIncarnation` picks max(now, previous + 1).
+ */
+import { OwnerMismatchError } from './errors.ts'
+import type { Signer } from './identity.ts'
+import type { MembershipLimits } from './limits.ts'
+import type { ServiceSet } from './service-set.ts'
+import {
+  type HeartbeatStatement,
+  type RegistrationStatement,
+  signStatement,
+  type TombstoneStatement,
+  validateInstance,
+  validateTtl,
+} from './statement.ts'
+import { type InstanceSpec, instanceKey } from './types.ts'
+import type { Version } from './version.ts'
+
+export function nextIncarnation(now: number, previous?: bigint): bigint {
+  const fromClock = BigInt(Math.max(1, Math.floor(now)))
+  return previous !== undefined && previous >= fromClock ? previous + 1n : fromClock
+}
+
+export class LocalOwner {
+  readonly signer: Signer
+  readonly incarnation: bigint
+  readonly limits: MembershipLimits
+  readonly defaultTtlMs: number
+  #counter = 0n
+  readonly #createdAt = new Map<string, number>()
+
+  constructor(signer: Signer, incarnation: bigint, limits: MembershipLimits, defaultTtlMs: number) {
+    validateTtl(defaultTtlMs, limits)
+    this.signer = signer
+    this.incarnation = incarnation
+    this.limits = limits
+    this.defaultTtlMs = defaultTtlMs
+  }
+
+  get ownerId(): string {
+    return this.signer.ownerId
+  }
+
+  /** Signs a registration (create or update). Throws a named error on invalid input. */
+  register(spec: InstanceSpec, now: number): RegistrationStatement {
+    const ttlMs = spec.ttlMs ?? this.defaultTtlMs
+    validateInstance({ ...spec, ttlMs }, this.limits)
+    const key = instanceKey(this.ownerId, spec.service, spec.id)
+    const createdAt = this.#createdAt.get(key) ?? Math.floor(now)
+    const statement = signStatement(
+      this.signer,
+      this.#nextVersion(),
+      { registration: { ...spec, createdAt, ttlMs } },
+      this.limits,
+    ) as RegistrationStatement
+    this.#createdAt.set(key, createdAt)
+    return statement
+  }
+
+  /** Signs a tombstone for one of this owner's instances. */
+  deregister(owner: string, service: string, id: string, ttlMs: number): TombstoneStatement {
+    if (owner !== this.ownerId) {
+      throw new OwnerMismatchError(
+        `instance ${service}/${id} belongs to ${owner}, not to this node`,
+      )
+    }
+    this.#createdAt.delete(instanceKey(owner, service, id))
+    return signStatement(
+      this.signer,
+      this.#nextVersion(),
+      { tombstone: { service, id, ttlMs } },
+      this.limits,
+    ) as TombstoneStatement
+  }
+
+  /** Signs a heartbeat vouching for this owner's live registrations in `set`. */
+  heartbeat(set: ServiceSet): HeartbeatStatement {
+    return signStatement(
+      this.signer,
+      this.#nextVersion(),
+      {
+        heartbeat: {
+          ownerDigest: set.liveDigest(this.ownerId),
+          count: set.liveCount(this.ownerId),
+        },
+      },
+      this.limits,
+    ) as HeartbeatStatement
+  }
+
+  #nextVersion(): Version {
+    this.#counter += 1n
+    return { incarnation: this.incarnation, counter: this.#counter }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * A replica: the service set plus the receive path every driver shares. It turns gossip (a
+ * signed statement and its age) into verified statements, merges them, and counts every outcome
+ * and every rejection by its error code. Nothing a peer sends can make it throw.
+ *
+ * Verification is the expensive step, and the same statement arrives many times (push from
+ * several neighbours, anti-entropy). Ed25519 signatures are deterministic, so an envelope whose
+ * owner, body and signature equal one already verified is the same statement: a bounded cache
+ * keyed by signature skips the second verification.
+ */
+import { GossipSdError, type RejectionCode, StaleVersionError } from './errors.ts'
+import { type MembershipLimits, resolveLimits } from './limits.ts'
+import {
+  type ServiceChange,
+  ServiceSet,
+  type ServiceSetOptions,
+  TOMBSTONE_RETENTION_FACTOR,
+} from './service-set.ts'
+import { bytesEqual, openStatement, type Statement } from './statement.ts'
+import type * as wire from './wire.ts'
+
+export interface ReplicaOptions extends ServiceSetOptions {
+  limits?: Partial<MembershipLimits>
+  /** Verified statements remembered to skip re-verification of duplicates. @default 16384 */
+  verifyCacheSize?: number
+}
+
+export type ReceiveOutcome =
+  | 'accepted'
+  | 'refreshed'
+  | 'duplicate'
+  | 'expired-on-arrival'
+  | 'rejected'
+
+export interface ReceiveResult {
+  readonly outcome: ReceiveOutcome
+  readonly changes: readonly ServiceChange[]
+  readonly statement?: Statement
+  readonly error?: GossipSdError
+  /** Set when a heartbeat arrived that does not vouch for what this replica holds: sync needed. */
+  readonly ownerOutOfSync?: string
+}
+
+export interface ReplicaStats {
+  accepted: number
+  refreshed: number
+  duplicate: number
+  expiredOnArrival: number
+  rejected: Record<RejectionCode, number>
+}
+
+export function emptyRejectionCounts(): Record<RejectionCode, number> {
+  return {
+    ERR_MALFORMED: 0,
+    ERR_TOO_LARGE: 0,
+    ERR_BAD_SIGNATURE: 0,
+    ERR_OWNER_MISMATCH: 0,
+    ERR_UNKNOWN_SCHEMA: 0,
+    ERR_STALE_VERSION: 0,
+    ERR_TTL_OUT_OF_BOUNDS: 0,
+    ERR_INVALID_ARGUMENT: 0,
+  }
+}
+
+const NONE: readonly ServiceChange[] = Object.freeze([])
+
+export class Replica {
+  readonly set: ServiceSet
+  readonly limits: MembershipLimits
+  readonly stats: ReplicaStats = {
+    accepted: 0,
+    refreshed: 0,
+    duplicate: 0,
+    expiredOnArrival: 0,
+    rejected: emptyRejectionCounts(),
+  }
+  readonly #verified = new Map<string, Statement>()
+  readonly #verifyCacheSize: number
+
+  constructor(options: ReplicaOptions = {}) {
+    this.set = new ServiceSet(options)
+    this.limits = resolveLimits(options.limits)
+    this.#verifyCacheSize = options.verifyCacheSize ?? 16384
+  }
+
+  /** Verifies and merges one gossiped statement received at `now` (this replica's clock). */
+  receive(gossip: wire.Gossip, now: number): ReceiveResult {
+    let statement: Statement
+    try {
+      statement = this.#open(gossip.statement)
+    } catch (err) {
+      return this.reject(err)
+    }
+    return this.applyVerified(statement, gossip.ageMs, now)
+  }
+
+  /** Merges a statement that is already verified (one this node signed itself, for instance). */
+  applyVerified(statement: Statement, ageMs: number, now: number): ReceiveResult {
+    const lifetime =
+      statement.kind === 'registration'
+        ? statement.instance.ttlMs
+        : statement.kind === 'tombstone'
+          ? statement.ttlMs * TOMBSTONE_RETENTION_FACTOR
+          : this.set.ownerRetentionMs
+    if (ageMs >= lifetime) {
+      this.stats.expiredOnArrival++
+      return { outcome: 'expired-on-arrival', changes: NONE, statement }
+    }
+    const result = this.set.apply(statement, now - ageMs)
+    if (result.outcome === 'stale') {
+      return this.reject(
+        new StaleVersionError(`${statement.kind} of ${statement.owner} is older than the one held`),
+        statement,
+      )
+    }
+    this.stats[result.outcome]++
+    const outOfSync =
+      statement.kind === 'heartbeat' &&
+      result.outcome === 'accepted' &&
+      !this.set.inSyncWith(statement.owner)
+    return outOfSync
+      ? {
+          outcome: result.outcome,
+          changes: result.changes,
+          statement,
+          ownerOutOfSync: statement.owner,
+        }
+      : { outcome: result.outcome, changes: result.changes, statement }
+  }
+
+  /** Counts a rejection; non-GossipSdError values count as malformed input. */
+  reject(err: unknown, statement?: Statement): ReceiveResult {
+    const error =
+      err instanceof GossipSdError ? err : new GossipSdError('ERR_MALFORMED', String(err))
+    this.stats.rejected[error.code]++
+    return statement === undefined
+      ? { outcome: 'rejected', changes: NONE, error }
+      : { outcome: 'rejected', changes: NONE, error, statement }
+  }
+
+  /** Expires what has run out its time; returns the expired instances. */
+  expire(now: number): ServiceChange[] {
+    return this.set.expire(now)
+  }
+
+  #open(signed: wire.SignedStatement | undefined): Statement {
+    if (signed === undefined)
+      throw new GossipSdError('ERR_MALFORMED', 'gossip carries no statement')
+    const cacheKey = Buffer.from(signed.signature).toString('base64')
+    const cached = this.#verified.get(cacheKey)
+    if (
+      cached !== undefined &&
+      bytesEqual(cached.signed.body, signed.body) &&
+      bytesEqual(cached.signed.owner, signed.owner)
+    ) {
+      return cached
+    }
+    const statement = openStatement(signed, this.limits)
+    if (this.#verified.size >= this.#verifyCacheSize) {
+      const oldest = this.#verified.keys().next().value
+      if (oldest !== undefined) this.#verified.delete(oldest)
+    }
+    this.#verified.set(cacheKey, statement)
+    return statement
+  }
+}

@@ -1,0 +1,455 @@
+/**
+ * The service set: a state-based CRDT of signed statements.
+ *
+ * State
+ * - One last-writer-wins register per instance key (owner, service, id) holding the newest
+ *   registration or tombstone. "Newest" is the owner's own version (incarnation, counter): only
+ *   the owner writes its keys, so no cross-node clock ever decides a conflict. Two different
+ *   bodies at one version (an equivocating owner) resolve to the larger signature, so replicas
+ *   still agree.
+ * - Per owner: the highest incarnation seen (statements of lower incarnations are dropped, so a
+ *   restarted owner is never shadowed by its own stale records) and the newest heartbeat.
+ * - Per statement: `refreshedAt`, the receiver-clock time of the owner's last refresh this replica
+ *   knows of. Equal versions merge by max. Peers exchange ages (durations), never timestamps, so
+ *   clock skew between nodes cannot resurrect or kill records.
+ *
+ * Merge (apply of every statement of the other replica) is therefore a join: commutative,
+ * associative and idempotent. Expiry is separate and local: a registration dies when its
+ * effective refresh time plus its TTL has passed on this replica's clock.
+ *
+ * Heartbeats refresh without mutation: an owner's registrations count as refreshed at its newest
+ * heartbeat's time exactly when this replica's live registrations of that owner hash to the
+ * heartbeat's digest (same incarnation). A replica that misses an update or a tombstone sees a
+ * mismatch, gets no refresh from heartbeats, and asks for a sync; records nobody can vouch for
+ * simply run out their TTL. Deriving the refresh keeps merge a pure join.
+ *
+ * Tombstones are kept for TOMBSTONE_RETENTION_FACTOR times the TTL of what they delete, which
+ * outlives every copy of the deleted registration (no copy is refreshed after the delete).
+ */
+import { createHash } from 'node:crypto'
+import type {
+  HeartbeatStatement,
+  InstanceStatement,
+  RegistrationStatement,
+  Statement,
+} from './statement.ts'
+import { OWNER_DIGEST_BYTES } from './statement.ts'
+import type { Instance } from './types.ts'
+import { compareVersions } from './version.ts'
+
+export const TOMBSTONE_RETENTION_FACTOR = 2
+
+/** One statement as this replica holds it. */
+export interface Entry<S extends Statement = Statement> {
+  readonly statement: S
+  /** Receiver-clock ms of the owner's last refresh of this statement that this replica knows of. */
+  readonly refreshedAt: number
+}
+
+/** A change of the live instance set. */
+export type ServiceChange =
+  | { readonly type: 'created'; readonly instance: Instance }
+  | { readonly type: 'updated'; readonly instance: Instance; readonly previous: Instance }
+  | { readonly type: 'deleted'; readonly instance: Instance }
+  | { readonly type: 'expired'; readonly instance: Instance }
+
+export type ApplyOutcome = 'accepted' | 'refreshed' | 'duplicate' | 'stale'
+
+export interface ApplyResult {
+  readonly outcome: ApplyOutcome
+  readonly changes: readonly ServiceChange[]
+}
+
+interface OwnerState {
+  readonly ownerKey: Uint8Array
+  incarnation: bigint
+  heartbeat: Entry<HeartbeatStatement> | undefined
+  /** Instance keys (registrations and tombstones) held for this owner. */
+  readonly keys: Set<string>
+  /** Caches, cleared whenever the owner's statements change. */
+  liveDigest: Uint8Array | undefined
+  summaryHash: Uint8Array | undefined
+}
+
+/** The per-owner summary exchanged by anti-entropy. */
+export interface OwnerSummary {
+  readonly ownerKey: Uint8Array
+  readonly incarnation: bigint
+  readonly heartbeatCounter: bigint
+  readonly statementsHash: Uint8Array
+}
+
+export interface ServiceSetOptions {
+  /**
+   * How long an owner's newest heartbeat (and with it the owner's incarnation floor, which
+   * rejects replays of older incarnations) is remembered after its last refresh.
+   * @default 600000 (10 min)
+   */
+  ownerRetentionMs?: number
+}
+
+const NO_CHANGES: readonly ServiceChange[] = Object.freeze([])
+
+export class ServiceSet {
+  readonly ownerRetentionMs: number
+  readonly #entries = new Map<string, Entry<InstanceStatement>>()
+  readonly #owners = new Map<string, OwnerState>()
+  readonly #byService = new Map<string, Set<string>>()
+
+  constructor(options: ServiceSetOptions = {}) {
+    this.ownerRetentionMs = options.ownerRetentionMs ?? 600_000
+  }
+
+  /** Merges one verified statement. Never throws; the outcome says what happened. */
+  apply(statement: Statement, refreshedAt: number): ApplyResult {
+    const owner = this.#ownerFor(statement)
+    const { incarnation } = statement.version
+    if (incarnation < owner.incarnation) return { outcome: 'stale', changes: NO_CHANGES }
+    const changes: ServiceChange[] = []
+    if (incarnation > owner.incarnation) {
+      owner.incarnation = incarnation
+      this.#dropOlderIncarnations(owner, changes)
+    }
+    const outcome =
+      statement.kind === 'heartbeat'
+        ? this.#applyHeartbeat(owner, statement, refreshedAt)
+        : this.#applyInstance(owner, statement, refreshedAt, changes)
+    return { outcome, changes: changes.length === 0 ? NO_CHANGES : changes }
+  }
+
+  /** Removes what has run out its time at `now`; returns the instances that expired. */
+  expire(now: number): ServiceChange[] {
+    const changes: ServiceChange[] = []
+    for (const [ownerId, owner] of this.#owners) {
+      const heartbeatRefresh = this.#heartbeatRefresh(owner)
+      for (const key of owner.keys) {
+        const entry = this.#entries.get(key) as Entry<InstanceStatement>
+        const s = entry.statement
+        if (s.kind === 'registration') {
+          const refreshed = Math.max(entry.refreshedAt, heartbeatRefresh)
+          if (now >= refreshed + s.instance.ttlMs) {
+            this.#remove(owner, key)
+            changes.push({ type: 'expired', instance: s.instance })
+          }
+        } else if (now >= entry.refreshedAt + s.ttlMs * TOMBSTONE_RETENTION_FACTOR) {
+          this.#remove(owner, key)
+        }
+      }
+      if (
+        owner.heartbeat !== undefined &&
+        now >= owner.heartbeat.refreshedAt + this.ownerRetentionMs
+      ) {
+        owner.heartbeat = undefined
+      }
+      if (owner.keys.size === 0 && owner.heartbeat === undefined) this.#owners.delete(ownerId)
+    }
+    return changes
+  }
+
+  /** Live instances, optionally of one service. */
+  instances(service?: string): Instance[] {
+    const out: Instance[] = []
+    const keys = service === undefined ? this.#entries.keys() : (this.#byService.get(service) ?? [])
+    for (const key of keys) {
+      const s = (this.#entries.get(key) as Entry<InstanceStatement>).statement
+      if (s.kind === 'registration') out.push(s.instance)
+    }
+    return out
+  }
+
+  /** Names of services with at least one live instance. */
+  serviceNames(): string[] {
+    return [...this.#byService.keys()]
+  }
+
+  get(key: string): Entry<InstanceStatement> | undefined {
+    return this.#entries.get(key)
+  }
+
+  /** Registrations and tombstones held (what anti-entropy compares). */
+  get size(): number {
+    return this.#entries.size
+  }
+
+  owners(): string[] {
+    return [...this.#owners.keys()]
+  }
+
+  /** Every statement held, with the effective refresh time to compute its age from. */
+  *entries(): IterableIterator<Entry> {
+    for (const owner of this.#owners.values()) yield* this.ownerEntries(owner)
+  }
+
+  /** Statements of one owner (heartbeat first), with effective refresh times. */
+  *ownerEntries(owner: OwnerState | string): IterableIterator<Entry> {
+    const state = typeof owner === 'string' ? this.#owners.get(owner) : owner
+    if (state === undefined) return
+    if (state.heartbeat !== undefined) yield state.heartbeat
+    const heartbeatRefresh = this.#heartbeatRefresh(state)
+    for (const key of state.keys) {
+      const entry = this.#entries.get(key) as Entry<InstanceStatement>
+      yield entry.statement.kind === 'registration' && heartbeatRefresh > entry.refreshedAt
+        ? { statement: entry.statement, refreshedAt: heartbeatRefresh }
+        : entry
+    }
+  }
+
+  /** Hash of an owner's live registrations (key and version): what its heartbeat vouches for. */
+  liveDigest(ownerId: string): Uint8Array {
+    const owner = this.#owners.get(ownerId)
+    return owner === undefined ? emptyDigest() : this.#liveDigest(owner)
+  }
+
+  /** Number of live registrations held for an owner. */
+  liveCount(ownerId: string): number {
+    const owner = this.#owners.get(ownerId)
+    if (owner === undefined) return 0
+    let count = 0
+    for (const key of owner.keys) {
+      if ((this.#entries.get(key) as Entry<InstanceStatement>).statement.kind === 'registration')
+        count++
+    }
+    return count
+  }
+
+  /** True when the owner's newest heartbeat vouches for exactly what this replica holds. */
+  inSyncWith(ownerId: string): boolean {
+    const owner = this.#owners.get(ownerId)
+    return owner !== undefined && this.#heartbeatRefresh(owner) !== Number.NEGATIVE_INFINITY
+  }
+
+  /** Per-owner summaries for anti-entropy. */
+  summaries(): OwnerSummary[] {
+    const out: OwnerSummary[] = []
+    for (const owner of this.#owners.values()) {
+      out.push({
+        ownerKey: owner.ownerKey,
+        incarnation: owner.incarnation,
+        heartbeatCounter: owner.heartbeat?.statement.version.counter ?? 0n,
+        statementsHash: this.#summaryHash(owner),
+      })
+    }
+    return out
+  }
+
+  /**
+   * What the holder of `remote` lacks, as entries: every statement of an owner whose summary
+   * differs (the receiver drops what it already has), and newer heartbeats.
+   */
+  delta(remote: Iterable<OwnerSummary>): Entry[] {
+    const theirs = new Map<string, OwnerSummary>()
+    for (const summary of remote) theirs.set(hex(summary.ownerKey), summary)
+    const out: Entry[] = []
+    for (const owner of this.#owners.values()) {
+      const r = theirs.get(hex(owner.ownerKey))
+      if (r !== undefined && r.incarnation > owner.incarnation) continue
+      if (
+        r === undefined ||
+        r.incarnation < owner.incarnation ||
+        !bytesEqualFast(r.statementsHash, this.#summaryHash(owner))
+      ) {
+        out.push(...this.ownerEntries(owner))
+      } else if (
+        owner.heartbeat !== undefined &&
+        owner.heartbeat.statement.version.counter > r.heartbeatCounter
+      ) {
+        out.push(owner.heartbeat)
+      }
+    }
+    return out
+  }
+
+  #ownerFor(statement: Statement): OwnerState {
+    let owner = this.#owners.get(statement.owner)
+    if (owner === undefined) {
+      owner = {
+        ownerKey: statement.signed.owner,
+        incarnation: statement.version.incarnation,
+        heartbeat: undefined,
+        keys: new Set(),
+        liveDigest: undefined,
+        summaryHash: undefined,
+      }
+      this.#owners.set(statement.owner, owner)
+    }
+    return owner
+  }
+
+  #applyHeartbeat(
+    owner: OwnerState,
+    statement: HeartbeatStatement,
+    refreshedAt: number,
+  ): ApplyOutcome {
+    const current = owner.heartbeat
+    const resolved = resolveEntry(current, { statement, refreshedAt })
+    if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
+    owner.heartbeat = resolved.entry as Entry<HeartbeatStatement>
+    return resolved.outcome
+  }
+
+  #applyInstance(
+    owner: OwnerState,
+    statement: InstanceStatement,
+    refreshedAt: number,
+    changes: ServiceChange[],
+  ): ApplyOutcome {
+    const current = this.#entries.get(statement.key)
+    const resolved = resolveEntry(current, { statement, refreshedAt })
+    if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
+    const next = resolved.entry as Entry<InstanceStatement>
+    this.#entries.set(statement.key, next)
+    if (resolved.outcome === 'refreshed') return 'refreshed'
+    owner.keys.add(statement.key)
+    owner.liveDigest = undefined
+    owner.summaryHash = undefined
+    const before = current?.statement
+    const after = next.statement
+    if (after.kind === 'registration') {
+      this.#index(after)
+      changes.push(
+        before?.kind === 'registration' && before !== after
+          ? { type: 'updated', instance: after.instance, previous: before.instance }
+          : { type: 'created', instance: after.instance },
+      )
+    } else if (before?.kind === 'registration') {
+      this.#unindex(before)
+      changes.push({ type: 'deleted', instance: before.instance })
+    }
+    return 'accepted'
+  }
+
+  #dropOlderIncarnations(owner: OwnerState, changes: ServiceChange[]): void {
+    for (const key of owner.keys) {
+      const s = (this.#entries.get(key) as Entry<InstanceStatement>).statement
+      if (s.version.incarnation < owner.incarnation) {
+        this.#remove(owner, key)
+        if (s.kind === 'registration') changes.push({ type: 'deleted', instance: s.instance })
+      }
+    }
+    if (
+      owner.heartbeat !== undefined &&
+      owner.heartbeat.statement.version.incarnation < owner.incarnation
+    ) {
+      owner.heartbeat = undefined
+    }
+    owner.summaryHash = undefined
+  }
+
+  #remove(owner: OwnerState, key: string): void {
+    const entry = this.#entries.get(key)
+    if (entry?.statement.kind === 'registration') this.#unindex(entry.statement)
+    this.#entries.delete(key)
+    owner.keys.delete(key)
+    owner.liveDigest = undefined
+    owner.summaryHash = undefined
+  }
+
+  #index(s: RegistrationStatement): void {
+    let keys = this.#byService.get(s.instance.service)
+    if (keys === undefined) {
+      keys = new Set()
+      this.#byService.set(s.instance.service, keys)
+    }
+    keys.add(s.key)
+  }
+
+  #unindex(s: RegistrationStatement): void {
+    const keys = this.#byService.get(s.instance.service)
+    if (keys === undefined) return
+    keys.delete(s.key)
+    if (keys.size === 0) this.#byService.delete(s.instance.service)
+  }
+
+  /** The refresh time the owner's heartbeat grants its registrations, or -Infinity if none. */
+  #heartbeatRefresh(owner: OwnerState): number {
+    const hb = owner.heartbeat
+    if (hb === undefined || hb.statement.version.incarnation !== owner.incarnation) {
+      return Number.NEGATIVE_INFINITY
+    }
+    return bytesEqualFast(hb.statement.ownerDigest, this.#liveDigest(owner))
+      ? hb.refreshedAt
+      : Number.NEGATIVE_INFINITY
+  }
+
+  #liveDigest(owner: OwnerState): Uint8Array {
+    if (owner.liveDigest === undefined) {
+      const live: InstanceStatement[] = []
+      for (const key of owner.keys) {
+        const s = (this.#entries.get(key) as Entry<InstanceStatement>).statement
+        if (s.kind === 'registration') live.push(s)
+      }
+      owner.liveDigest = digestOf(live, false)
+    }
+    return owner.liveDigest
+  }
+
+  #summaryHash(owner: OwnerState): Uint8Array {
+    if (owner.summaryHash === undefined) {
+      const all: InstanceStatement[] = []
+      for (const key of owner.keys)
+        all.push((this.#entries.get(key) as Entry<InstanceStatement>).statement)
+      const hash = createHash('sha256')
+      hash.update(digestOf(all, true))
+      hash.update(String(owner.incarnation))
+      owner.summaryHash = hash.digest().subarray(0, OWNER_DIGEST_BYTES)
+    }
+    return owner.summaryHash
+  }
+}
+
+/** The result of merging one incoming entry into the register that holds its key. */
+export interface Resolution<S extends Statement> {
+  readonly outcome: ApplyOutcome
+  readonly entry: Entry<S> | undefined
+}
+
+/**
+ * The last-writer-wins rule on one register: the higher owner version wins; equal versions keep
+ * the larger refresh time (and, for an equivocating owner, the larger signature).
+ */
+export function resolveEntry<S extends Statement>(
+  current: Entry<S> | undefined,
+  incoming: Entry<S>,
+): Resolution<S> {
+  if (current === undefined) return { outcome: 'accepted', entry: incoming }
+  const order = compareVersions(incoming.statement.version, current.statement.version)
+  if (order < 0) return { outcome: 'stale', entry: current }
+  if (order > 0) return { outcome: 'accepted', entry: incoming }
+  const bySignature = Buffer.compare(
+    incoming.statement.signed.signature,
+    current.statement.signed.signature,
+  )
+  if (bySignature > 0) return { outcome: 'accepted', entry: incoming }
+  if (bySignature < 0) return { outcome: 'stale', entry: current }
+  if (incoming.refreshedAt > current.refreshedAt) {
+    return {
+      outcome: 'refreshed',
+      entry: { statement: current.statement, refreshedAt: incoming.refreshedAt },
+    }
+  }
+  return { outcome: 'duplicate', entry: current }
+}
+
+/** Order-independent hash of statements' keys and versions (and kinds, when asked). */
+function digestOf(statements: InstanceStatement[], withKind: boolean): Uint8Array {
+  const lines = statements.map(
+    (s) =>
+      `${s.key}\t${s.version.counter}${withKind ? `\t${s.kind === 'registration' ? 'r' : 't'}` : ''}`,
+  )
+  lines.sort()
+  return createHash('sha256').update(lines.join('\n')).digest().subarray(0, OWNER_DIGEST_BYTES)
+}
+
+let cachedEmptyDigest: Uint8Array | undefined
+function emptyDigest(): Uint8Array {
+  cachedEmptyDigest ??= digestOf([], false)
+  return cachedEmptyDigest
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+function bytesEqualFast(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
+}

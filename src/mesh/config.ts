@@ -1,0 +1,70 @@
+/**
+ * Protocol timing presets, all built from one base. Crash removal takes at most
+ * `defaultTtlMs + expiryIntervalMs` after the last heartbeat a node saw; graceful removal takes
+ * one push. Heartbeats are small and constant-size, so a short interval costs little.
+ */
+import type { MembershipLimits } from '../membership/limits.ts'
+
+export interface MeshConfig {
+  /** Cluster name: peers with different names ignore each other. @default 'default' */
+  cluster: string
+  /** How often this node signs a heartbeat refreshing all its instances. @default 500 */
+  heartbeatIntervalMs: number
+  /** TTL given to registrations that do not set one: crash detection time. @default 3000 */
+  defaultTtlMs: number
+  /** How often to run anti-entropy with one random neighbour (it also runs on every new connection). @default 5000 */
+  antiEntropyIntervalMs: number
+  /** How often expired records are swept. @default 100 */
+  expiryIntervalMs: number
+  /** Shortest gap between two syncs with one neighbour triggered by an out-of-sync heartbeat. @default 250 */
+  syncBackoffMs: number
+  /** How long an owner's incarnation floor is remembered after it was last heard. @default 600000 */
+  ownerRetentionMs: number
+  /** Input bounds; see MembershipLimits. */
+  limits: Partial<MembershipLimits>
+}
+
+/** The base every preset starts from: a LAN of up to a few hundred nodes. */
+export function defaultMeshConfig(): MeshConfig {
+  return {
+    cluster: 'default',
+    heartbeatIntervalMs: 500,
+    defaultTtlMs: 3000,
+    antiEntropyIntervalMs: 5000,
+    expiryIntervalMs: 100,
+    syncBackoffMs: 250,
+    ownerRetentionMs: 600_000,
+    limits: {},
+  }
+}
+
+/** Same machine or one switch: the base. */
+export function lanMeshConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
+  return { ...defaultMeshConfig(), ...overrides }
+}
+
+/** Higher and variable latency: slower heartbeats and longer TTLs so delays do not expire live records. */
+export function wanMeshConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
+  return {
+    ...defaultMeshConfig(),
+    heartbeatIntervalMs: 2000,
+    defaultTtlMs: 15_000,
+    antiEntropyIntervalMs: 15_000,
+    expiryIntervalMs: 500,
+    syncBackoffMs: 1000,
+    ...overrides,
+  }
+}
+
+/** One host (tests, demos): the fastest settings that still tolerate a busy machine. */
+export function localMeshConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
+  return {
+    ...defaultMeshConfig(),
+    heartbeatIntervalMs: 250,
+    defaultTtlMs: 1500,
+    antiEntropyIntervalMs: 2000,
+    expiryIntervalMs: 50,
+    syncBackoffMs: 100,
+    ...overrides,
+  }
+}

@@ -1,0 +1,416 @@
+/**
+ * The protocol driver: one replica, one local owner, one transport, one scheduler. It is the
+ * thin stateful shell around the pure membership core, and the same code runs in the libp2p
+ * node, over the in-memory transport and inside the simulator.
+ *
+ * Dissemination
+ * - Push: every statement this node signs (registration, tombstone, heartbeat) is broadcast at
+ *   once. The transport (gossipsub in the node) forwards it through the cluster.
+ * - Pull/push anti-entropy: on every new connection, every `antiEntropyIntervalMs` with one
+ *   random neighbour, and when a heartbeat shows this replica is missing something of its
+ *   owner, the node sends its digest; the neighbour answers with what this node lacks plus its
+ *   own digest, and this node answers with what the neighbour lacks.
+ * - Expiry: swept every `expiryIntervalMs` on this node's clock.
+ *
+ * Frames from peers are decoded and merged defensively: a bad frame or statement is counted by
+ * its error code and dropped.
+ */
+import {
+  GossipSdError,
+  InvalidArgumentError,
+  MalformedInputError,
+  OwnerMismatchError,
+} from '../membership/errors.ts'
+import { decodeFrame, type FrameContent, packFrames } from '../membership/frame.ts'
+import type { Signer } from '../membership/identity.ts'
+import { LocalOwner, nextIncarnation } from '../membership/owner.ts'
+import { Replica, type ReplicaStats } from '../membership/replica.ts'
+import type { Entry, ServiceChange } from '../membership/service-set.ts'
+import type { Statement } from '../membership/statement.ts'
+import type { PeerEvent, Transport } from '../membership/transport.ts'
+import type { Instance, InstanceSpec } from '../membership/types.ts'
+import type { MeshConfig } from './config.ts'
+import { EventQueue, type WatchEvent } from './events.ts'
+import type { DiscoveryNode } from './node-api.ts'
+import type { Scheduler } from './scheduler.ts'
+
+export interface MeshInit {
+  transport: Transport
+  signer: Signer
+  scheduler: Scheduler
+  config: MeshConfig
+  /** Host that peers reach this node at (expands port-only addresses). @default '127.0.0.1' */
+  advertisedHost?: string
+  /** Incarnation of this run; must exceed every earlier run's. @default from the scheduler clock */
+  incarnation?: bigint
+  /** Random source in [0, 1) for choosing sync partners. @default Math.random */
+  random?: () => number
+}
+
+export interface MeshStats extends ReplicaStats {
+  framesReceived: number
+  framesRejected: number
+  framesSent: number
+  bytesSent: number
+  bytesReceived: number
+  syncsStarted: number
+}
+
+/** A registration this node owns. */
+export interface RegistrationHandle {
+  readonly key: string
+  /** The instance as last registered. */
+  readonly instance: Instance
+  /** Re-registers with changed fields (same service and id). */
+  update(changes: Partial<Omit<InstanceSpec, 'service' | 'id'>>): Promise<Instance>
+  /** Publishes a tombstone. Idempotent. */
+  deregister(): Promise<void>
+}
+
+export type ChangeListener = (changes: readonly ServiceChange[]) => void
+
+export class Mesh implements DiscoveryNode {
+  readonly transport: Transport
+  readonly scheduler: Scheduler
+  readonly config: MeshConfig
+  readonly replica: Replica
+  readonly owner: LocalOwner
+  readonly #random: () => number
+  readonly #advertisedHost: string
+  readonly #specs = new Map<string, InstanceSpec>()
+  readonly #listeners = new Set<ChangeListener>()
+  readonly #watchers = new Set<EventQueue<WatchEvent>>()
+  readonly #lastSync = new Map<string, number>()
+  readonly #timers: Array<() => void> = []
+  readonly #stats = {
+    framesReceived: 0,
+    framesRejected: 0,
+    framesSent: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    syncsStarted: 0,
+  }
+  #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
+
+  constructor(init: MeshInit) {
+    this.transport = init.transport
+    this.scheduler = init.scheduler
+    this.config = init.config
+    this.#random = init.random ?? Math.random
+    this.#advertisedHost = init.advertisedHost ?? '127.0.0.1'
+    this.replica = new Replica({
+      limits: init.config.limits,
+      ownerRetentionMs: init.config.ownerRetentionMs,
+    })
+    this.owner = new LocalOwner(
+      init.signer,
+      init.incarnation ?? nextIncarnation(init.scheduler.now()),
+      this.replica.limits,
+      init.config.defaultTtlMs,
+    )
+  }
+
+  /** This node's peer ID (the owner of its registrations). */
+  get peerId(): string {
+    return this.owner.ownerId
+  }
+
+  advertisedHost(): string {
+    return this.#advertisedHost
+  }
+
+  get running(): boolean {
+    return this.#state === 'running'
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new InvalidArgumentError('a mesh starts once')
+    this.#state = 'running'
+    await this.transport.start({
+      onFrame: (from, frame) => this.#onFrame(from, frame),
+      onPeer: (event) => this.#onPeer(event),
+    })
+    this.#every(this.config.heartbeatIntervalMs, () => this.#heartbeat())
+    this.#every(this.config.expiryIntervalMs, () => this.#expire())
+    this.#every(this.config.antiEntropyIntervalMs, () => this.#syncWithRandomPeer())
+    this.#heartbeat()
+  }
+
+  /** Registers (or re-registers) an instance owned by this node and pushes it to the cluster. */
+  async register(spec: InstanceSpec): Promise<RegistrationHandle> {
+    this.#assertRunning()
+    if (spec === null || typeof spec !== 'object')
+      throw new InvalidArgumentError('register takes an InstanceSpec object')
+    const statement = this.owner.register(spec, this.scheduler.now())
+    this.#specs.set(statement.key, { ...spec })
+    await this.#publish(statement)
+    return this.#handle(statement.key)
+  }
+
+  /** Deletes an instance this node owns. Returns false if it is not registered. */
+  async deregister(key: string): Promise<boolean> {
+    this.#assertRunning()
+    const spec = this.#specs.get(key)
+    if (spec === undefined) {
+      const held = this.replica.set.get(key)
+      if (held !== undefined && held.statement.owner !== this.peerId) {
+        throw new OwnerMismatchError(
+          `instance ${key} belongs to ${held.statement.owner}, not to this node`,
+        )
+      }
+      return false
+    }
+    this.#specs.delete(key)
+    const statement = this.owner.deregister(
+      this.peerId,
+      spec.service,
+      spec.id,
+      spec.ttlMs ?? this.config.defaultTtlMs,
+    )
+    await this.#publish(statement)
+    return true
+  }
+
+  /** Live instances of one service. */
+  lookup(service: string): Instance[] {
+    if (typeof service !== 'string') throw new InvalidArgumentError('lookup takes a service name')
+    return this.replica.set.instances(service)
+  }
+
+  /** All live instances. */
+  services(): Instance[] {
+    return this.replica.set.instances()
+  }
+
+  /** Keys of the instances this node owns. */
+  ownKeys(): string[] {
+    return [...this.#specs.keys()]
+  }
+
+  /**
+   * Watches one service (or all): yields a snapshot of the current instances first, then every
+   * change. Ends when the signal aborts, the iterator is returned, or the mesh stops.
+   */
+  watch(
+    service?: string,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<WatchEvent> {
+    if (service !== undefined && typeof service !== 'string')
+      throw new InvalidArgumentError('watch takes a service name')
+    const listener: ChangeListener = (changes) => {
+      for (const change of changes) {
+        if (service === undefined || change.instance.service === service) queue.push(change)
+      }
+    }
+    const queue: EventQueue<WatchEvent> = new EventQueue<WatchEvent>(() => {
+      this.#listeners.delete(listener)
+      this.#watchers.delete(queue)
+    }, options.signal)
+    if (!queue.closed) {
+      queue.push({
+        type: 'snapshot',
+        instances: service === undefined ? this.services() : this.lookup(service),
+      })
+      this.#listeners.add(listener)
+      this.#watchers.add(queue)
+      if (this.#state === 'stopped') queue.close()
+    }
+    return queue
+  }
+
+  /** Calls `listener` synchronously with every batch of changes; returns the unsubscribe function. */
+  subscribe(listener: ChangeListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  peers(): string[] {
+    return this.transport.peers()
+  }
+
+  stats(): MeshStats {
+    return { ...this.replica.stats, rejected: { ...this.replica.stats.rejected }, ...this.#stats }
+  }
+
+  /** Runs anti-entropy with one neighbour now. */
+  async syncWith(peer: string): Promise<void> {
+    this.#stats.syncsStarted++
+    this.#lastSync.set(peer, this.scheduler.now())
+    const frames = packFrames(
+      [],
+      this.scheduler.now(),
+      this.replica.limits.maxFrameBytes,
+      this.replica.set.summaries(),
+      true,
+    )
+    await this.#sendFrames(peer, frames)
+  }
+
+  /** Publishes tombstones for every instance this node owns, waits until they are sent, then closes. */
+  async stop(): Promise<void> {
+    if (this.#state !== 'running') {
+      this.#state = 'stopped'
+      return
+    }
+    this.#state = 'stopping'
+    for (const cancel of this.#timers) cancel()
+    const tombstones = [...this.#specs.entries()].map(([key, spec]) => {
+      this.#specs.delete(key)
+      return this.owner.deregister(
+        this.peerId,
+        spec.service,
+        spec.id,
+        spec.ttlMs ?? this.config.defaultTtlMs,
+      )
+    })
+    if (tombstones.length > 0) {
+      const now = this.scheduler.now()
+      const entries: Entry[] = tombstones.map((statement) => {
+        this.#emit(this.replica.applyVerified(statement, 0, now).changes)
+        return { statement, refreshedAt: now }
+      })
+      entries.push({ statement: this.owner.heartbeat(this.replica.set), refreshedAt: now })
+      await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
+    }
+    this.#state = 'stopped'
+    await this.transport.stop()
+    for (const watcher of [...this.#watchers]) watcher.close()
+    this.#listeners.clear()
+  }
+
+  #handle(key: string): RegistrationHandle {
+    const current = (): Instance => {
+      const entry = this.replica.set.get(key)
+      if (entry?.statement.kind !== 'registration')
+        throw new InvalidArgumentError(`instance ${key} is not registered`)
+      return entry.statement.instance
+    }
+    return {
+      key,
+      get instance() {
+        return current()
+      },
+      update: async (changes) => {
+        const spec = this.#specs.get(key)
+        if (spec === undefined) throw new InvalidArgumentError(`instance ${key} is not registered`)
+        await this.register({ ...spec, ...changes, service: spec.service, id: spec.id })
+        return current()
+      },
+      deregister: async () => {
+        if (this.#state === 'running') await this.deregister(key)
+      },
+    }
+  }
+
+  async #publish(statement: Statement): Promise<void> {
+    const now = this.scheduler.now()
+    this.#emit(this.replica.applyVerified(statement, 0, now).changes)
+    await this.#broadcastFrames(
+      packFrames([{ statement, refreshedAt: now }], now, this.replica.limits.maxFrameBytes),
+    )
+  }
+
+  #heartbeat(): void {
+    if (this.#state !== 'running') return
+    void this.#publish(this.owner.heartbeat(this.replica.set))
+  }
+
+  #expire(): void {
+    this.#emit(this.replica.expire(this.scheduler.now()))
+  }
+
+  #syncWithRandomPeer(): void {
+    const peers = this.transport.peers()
+    if (peers.length === 0) return
+    const peer = peers[Math.floor(this.#random() * peers.length) % peers.length] as string
+    void this.syncWith(peer).catch(() => undefined)
+  }
+
+  #onPeer(event: PeerEvent): void {
+    if (this.#state !== 'running') return
+    if (event.type === 'connected') void this.syncWith(event.peer).catch(() => undefined)
+    else this.#lastSync.delete(event.peer)
+  }
+
+  #onFrame(from: string, bytes: Uint8Array): void {
+    if (this.#state !== 'running') return
+    this.#stats.framesReceived++
+    this.#stats.bytesReceived += bytes.byteLength
+    let frame: FrameContent
+    try {
+      frame = decodeFrame(bytes, this.replica.limits)
+    } catch (err) {
+      this.#stats.framesRejected++
+      this.replica.reject(err instanceof GossipSdError ? err : new MalformedInputError(String(err)))
+      return
+    }
+    const now = this.scheduler.now()
+    const changes: ServiceChange[] = []
+    let outOfSync = false
+    for (const gossip of frame.gossip) {
+      const result = this.replica.receive(gossip, now)
+      if (result.changes.length > 0) changes.push(...result.changes)
+      if (result.ownerOutOfSync !== undefined && result.ownerOutOfSync !== this.peerId)
+        outOfSync = true
+    }
+    this.#emit(changes)
+    if (frame.digest !== undefined) {
+      const delta = this.replica.set.delta(frame.digest)
+      const reply = frame.wantReply ? this.replica.set.summaries() : undefined
+      if (delta.length > 0 || reply !== undefined) {
+        void this.#sendFrames(
+          from,
+          packFrames(delta, now, this.replica.limits.maxFrameBytes, reply, false),
+        ).catch(() => undefined)
+      }
+    } else if (outOfSync) {
+      const last = this.#lastSync.get(from)
+      if (last === undefined || now - last >= this.config.syncBackoffMs)
+        void this.syncWith(from).catch(() => undefined)
+    }
+  }
+
+  #emit(changes: readonly ServiceChange[]): void {
+    if (changes.length === 0) return
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(changes)
+      } catch {
+        // A listener's failure is its own; it must not break the protocol loop.
+      }
+    }
+  }
+
+  async #broadcastFrames(frames: Uint8Array[]): Promise<void> {
+    for (const frame of frames) {
+      this.#stats.framesSent++
+      this.#stats.bytesSent += frame.byteLength
+      await this.transport.broadcast(frame)
+    }
+  }
+
+  async #sendFrames(peer: string, frames: Uint8Array[]): Promise<void> {
+    for (const frame of frames) {
+      this.#stats.framesSent++
+      this.#stats.bytesSent += frame.byteLength
+      await this.transport.send(peer, frame)
+    }
+  }
+
+  #every(intervalMs: number, fn: () => void): void {
+    let cancel = (): void => undefined
+    const schedule = (): void => {
+      cancel = this.scheduler.setTimer(intervalMs, () => {
+        if (this.#state !== 'running') return
+        fn()
+        schedule()
+      })
+    }
+    schedule()
+    this.#timers.push(() => cancel())
+  }
+
+  #assertRunning(): void {
+    if (this.#state !== 'running') throw new InvalidArgumentError('the mesh is not running')
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The public face of a discovery node, whatever drives it (libp2p, the in-memory transport, the
+ * simulator). Election, the compat faces and the CLI depend on this interface only.
+ */
+import type { ServiceChange } from '../membership/service-set.ts'
+import type { Instance, InstanceSpec } from '../membership/types.ts'
+import type { WatchEvent } from './events.ts'
+import type { RegistrationHandle } from './mesh.ts'
+import type { Scheduler } from './scheduler.ts'
+
+export interface DiscoveryNode {
+  /** This node's peer ID: the owner of every instance it registers. */
+  readonly peerId: string
+  /** The node's clock and timers (virtual in tests and the simulator). */
+  readonly scheduler: Scheduler
+  /** Registers (or re-registers) an instance owned by this node; resolves once it is pushed. */
+  register(spec: InstanceSpec): Promise<RegistrationHandle>
+  /** Deletes an instance this node owns, by key; false if it was not registered here. */
+  deregister(key: string): Promise<boolean>
+  /** Live instances of one service. */
+  lookup(service: string): Instance[]
+  /** All live instances. */
+  services(): Instance[]
+  /** Snapshot first, then every change; ends on abort, return() or stop(). */
+  watch(service?: string, options?: { signal?: AbortSignal }): AsyncIterableIterator<WatchEvent>
+  /** Synchronous change feed for shells built on the node; returns unsubscribe. */
+  subscribe(listener: (changes: readonly ServiceChange[]) => void): () => void
+  /** Connected neighbours. */
+  peers(): string[]
+  /** Host other nodes reach this one at, used to expand port-only addresses like ":9099". */
+  advertisedHost(): string
+  /** Tombstones this node's instances, waits until they are sent, then closes. */
+  stop(): Promise<void>
+}
