@@ -175,6 +175,15 @@ export class ServiceSet {
     return [...this.#owners.keys()]
   }
 
+  /** Owners whose newest heartbeat was refreshed at or after `since` (this replica's clock). */
+  ownersHeardSince(since: number): string[] {
+    const out: string[] = []
+    for (const [ownerId, owner] of this.#owners) {
+      if (owner.heartbeat !== undefined && owner.heartbeat.refreshedAt >= since) out.push(ownerId)
+    }
+    return out
+  }
+
   /** Every statement held, with the effective refresh time to compute its age from. */
   *entries(): IterableIterator<Entry> {
     for (const owner of this.#owners.values()) yield* this.ownerEntries(owner)

@@ -228,6 +228,10 @@ export class Mesh implements DiscoveryNode {
     return this.transport.peers()
   }
 
+  liveNodes(): string[] {
+    return this.replica.set.ownersHeardSince(this.scheduler.now() - this.config.defaultTtlMs)
+  }
+
   stats(): MeshStats {
     return { ...this.replica.stats, rejected: { ...this.replica.stats.rejected }, ...this.#stats }
   }

@@ -27,6 +27,11 @@ export interface DiscoveryNode {
   subscribe(listener: (changes: readonly ServiceChange[]) => void): () => void
   /** Connected neighbours. */
   peers(): string[]
+  /**
+   * Nodes (peer IDs, this one included) whose heartbeat this node saw within the default TTL:
+   * the cluster as this side of any partition sees it. Quorum-mode election counts these.
+   */
+  liveNodes(): string[]
   /** Host other nodes reach this one at, used to expand port-only addresses like ":9099". */
   advertisedHost(): string
   /** Tombstones this node's instances, waits until they are sent, then closes. */
