@@ -13,10 +13,13 @@ export type RejectionCode =
   | 'ERR_TTL_OUT_OF_BOUNDS'
   | 'ERR_INVALID_ARGUMENT'
 
-/** Base class of every error gossip-sd raises on bad input. */
-export class GossipSdError extends Error {
-  readonly code: RejectionCode
-  constructor(code: RejectionCode, message: string) {
+/**
+ * Base class of every error gossip-sd raises. `Code` defaults to the rejection codes the
+ * replica counts; API layers (the compat faces, election) declare their own codes.
+ */
+export class GossipSdError<Code extends string = RejectionCode> extends Error {
+  readonly code: Code
+  constructor(code: Code, message: string) {
     super(message)
     this.code = code
     this.name = new.target.name

@@ -9,7 +9,7 @@
 import { InputTooLargeError, MalformedInputError, UnknownSchemaError } from './errors.ts'
 import type { MembershipLimits } from './limits.ts'
 import type { Entry, OwnerSummary } from './service-set.ts'
-import { SCHEMA_VERSION } from './statement.ts'
+import { assertCanonical, SCHEMA_VERSION } from './statement.ts'
 import * as wire from './wire.ts'
 
 const MAX_AGE_MS = 0xffff_ffff
@@ -61,6 +61,7 @@ export function decodeFrame(bytes: Uint8Array, limits: MembershipLimits): FrameC
     )
   }
   if (frame.schema !== SCHEMA_VERSION) throw new UnknownSchemaError(frame.schema)
+  assertCanonical(wire.Frame.encode(frame), bytes, 'frame')
   const content: FrameContent = { gossip: frame.gossip, wantReply: frame.wantReply }
   if (frame.digest !== undefined) {
     content.digest = frame.digest.owners.map((o) => ({

@@ -20,6 +20,7 @@ export {
 export {
   type ApplyOutcome,
   type Entry,
+  mergeSets,
   type OwnerSummary,
   resolveEntry,
   type ServiceChange,

@@ -6,7 +6,9 @@
  * Verification is the expensive step, and the same statement arrives many times (push from
  * several neighbours, anti-entropy). Ed25519 signatures are deterministic, so an envelope whose
  * owner, body and signature equal one already verified is the same statement: a bounded cache
- * keyed by signature skips the second verification.
+ * keyed by signature skips the second verification. A driver that runs many replicas in one
+ * process (the simulator) may inject one shared `openStatement` instead: opening is a pure
+ * function of the signed bytes, so a cache shared by every replica is exact.
  */
 import { GossipSdError, type RejectionCode, StaleVersionError } from './errors.ts'
 import { type MembershipLimits, resolveLimits } from './limits.ts'
@@ -19,10 +21,15 @@ import {
 import { bytesEqual, openStatement, type Statement } from './statement.ts'
 import type * as wire from './wire.ts'
 
+/** Verifies and parses a signed statement; throws a named error on bad input. */
+export type StatementOpener = (signed: wire.SignedStatement, limits: MembershipLimits) => Statement
+
 export interface ReplicaOptions extends ServiceSetOptions {
   limits?: Partial<MembershipLimits>
   /** Verified statements remembered to skip re-verification of duplicates. @default 16384 */
   verifyCacheSize?: number
+  /** Replaces the per-replica verify cache (for drivers that share one across replicas). @default undefined */
+  openStatement?: StatementOpener
 }
 
 export type ReceiveOutcome =
@@ -76,11 +83,13 @@ export class Replica {
   }
   readonly #verified = new Map<string, Statement>()
   readonly #verifyCacheSize: number
+  readonly #openStatement: StatementOpener | undefined
 
   constructor(options: ReplicaOptions = {}) {
     this.set = new ServiceSet(options)
     this.limits = resolveLimits(options.limits)
     this.#verifyCacheSize = options.verifyCacheSize ?? 16384
+    this.#openStatement = options.openStatement
   }
 
   /** Verifies and merges one gossiped statement received at `now` (this replica's clock). */
@@ -130,7 +139,7 @@ export class Replica {
 
   /** Counts a rejection; non-GossipSdError values count as malformed input. */
   reject(err: unknown, statement?: Statement): ReceiveResult {
-    const error =
+    const error: GossipSdError =
       err instanceof GossipSdError ? err : new GossipSdError('ERR_MALFORMED', String(err))
     this.stats.rejected[error.code]++
     return statement === undefined
@@ -146,6 +155,7 @@ export class Replica {
   #open(signed: wire.SignedStatement | undefined): Statement {
     if (signed === undefined)
       throw new GossipSdError('ERR_MALFORMED', 'gossip carries no statement')
+    if (this.#openStatement !== undefined) return this.#openStatement(signed, this.limits)
     const cacheKey = Buffer.from(signed.signature).toString('base64')
     const cached = this.#verified.get(cacheKey)
     if (

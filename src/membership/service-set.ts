@@ -189,6 +189,14 @@ export class ServiceSet {
     for (const owner of this.#owners.values()) yield* this.ownerEntries(owner)
   }
 
+  /** Every statement held exactly as stored (refresh times without heartbeat refresh folded in): the CRDT state. */
+  *rawEntries(): IterableIterator<Entry> {
+    for (const owner of this.#owners.values()) {
+      if (owner.heartbeat !== undefined) yield owner.heartbeat
+      for (const key of owner.keys) yield this.#entries.get(key) as Entry<InstanceStatement>
+    }
+  }
+
   /** Statements of one owner (heartbeat first), with effective refresh times. */
   *ownerEntries(owner: OwnerState | string): IterableIterator<Entry> {
     const state = typeof owner === 'string' ? this.#owners.get(owner) : owner
@@ -404,6 +412,15 @@ export class ServiceSet {
     }
     return owner.summaryHash
   }
+}
+
+/** The join of two replicas' states, as a new set: every statement of both, merged. */
+export function mergeSets(a: ServiceSet, b: ServiceSet): ServiceSet {
+  const merged = new ServiceSet({ ownerRetentionMs: a.ownerRetentionMs })
+  for (const source of [a, b]) {
+    for (const entry of source.rawEntries()) merged.apply(entry.statement, entry.refreshedAt)
+  }
+  return merged
 }
 
 /** The result of merging one incoming entry into the register that holds its key. */

@@ -21,6 +21,7 @@ import {
   UnknownSchemaError,
 } from './errors.ts'
 import { ownerIdOf, type Signer, verifyStatementSignature } from './identity.ts'
+import { Interner } from './intern.ts'
 import type { MembershipLimits } from './limits.ts'
 import {
   type Instance,
@@ -33,6 +34,12 @@ import type { Version } from './version.ts'
 import * as wire from './wire.ts'
 
 export const SCHEMA_VERSION = 1
+
+/** Shared copies of what repeats across instances (see intern.ts). */
+const INTERN_LIMIT = 16384
+const strings = new Interner<string>(INTERN_LIMIT)
+const metadataTable = new Interner<Record<string, string>>(INTERN_LIMIT)
+const endpointTable = new Interner<ServiceEndpoint[]>(INTERN_LIMIT)
 export const OWNER_DIGEST_BYTES = 16
 
 interface StatementBase {
@@ -162,11 +169,24 @@ export function decodeSignedStatement(
       `statement is ${bytes.byteLength} bytes, the limit is ${limits.maxStatementBytes}`,
     )
   }
+  let signed: wire.SignedStatement
   try {
-    return wire.SignedStatement.decode(bytes)
+    signed = wire.SignedStatement.decode(bytes)
   } catch (err) {
     throw new MalformedInputError(`signed statement does not decode: ${describe(err)}`)
   }
+  assertCanonical(wire.SignedStatement.encode(signed), bytes, 'signed statement')
+  return signed
+}
+
+/**
+ * Rejects bytes that decode but are not the canonical encoding of what they decode to (protobuf
+ * readers accept wrong wire types, repeated fields and the like). Every byte a peer sends then
+ * means exactly one thing, and any flipped byte is caught.
+ */
+export function assertCanonical(canonical: Uint8Array, received: Uint8Array, what: string): void {
+  if (!bytesEqual(canonical, received))
+    throw new MalformedInputError(`${what} is not in canonical encoding`)
 }
 
 export function encodeSignedStatement(statement: Statement): Uint8Array {
@@ -194,12 +214,12 @@ function interpretBody(
     const r = body.registration
     const instance: Instance = {
       key: instanceKey(owner, r.service, r.instanceId),
-      service: r.service,
+      service: strings.intern(r.service),
       id: r.instanceId,
-      version: r.serviceVersion,
-      addresses: r.addresses,
-      metadata: Object.fromEntries(r.metadata),
-      endpoints: r.endpoints.map(endpointFromWire),
+      version: strings.intern(r.serviceVersion),
+      addresses: Object.freeze(r.addresses),
+      metadata: metadataTable.intern(Object.fromEntries(r.metadata)),
+      endpoints: endpointTable.intern(r.endpoints.map(endpointFromWire)),
       owner,
       createdAt: Number(r.createdAt),
       ttlMs: r.ttlMs,

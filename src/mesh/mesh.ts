@@ -23,8 +23,9 @@ import {
 } from '../membership/errors.ts'
 import { decodeFrame, type FrameContent, packFrames } from '../membership/frame.ts'
 import type { Signer } from '../membership/identity.ts'
+import type { MembershipLimits } from '../membership/limits.ts'
 import { LocalOwner, nextIncarnation } from '../membership/owner.ts'
-import { Replica, type ReplicaStats } from '../membership/replica.ts'
+import { Replica, type ReplicaStats, type StatementOpener } from '../membership/replica.ts'
 import type { Entry, ServiceChange } from '../membership/service-set.ts'
 import type { Statement } from '../membership/statement.ts'
 import type { PeerEvent, Transport } from '../membership/transport.ts'
@@ -45,6 +46,13 @@ export interface MeshInit {
   incarnation?: bigint
   /** Random source in [0, 1) for choosing sync partners. @default Math.random */
   random?: () => number
+  /**
+   * Frame decoder and statement opener, pure functions of the bytes. A driver running many
+   * meshes in one process (the simulator) shares memoized ones. @default decodeFrame / a
+   * per-replica verify cache
+   */
+  decodeFrame?: (bytes: Uint8Array, limits: MembershipLimits) => FrameContent
+  openStatement?: StatementOpener
 }
 
 export interface MeshStats extends ReplicaStats {
@@ -76,6 +84,7 @@ export class Mesh implements DiscoveryNode {
   readonly replica: Replica
   readonly owner: LocalOwner
   readonly #random: () => number
+  readonly #decodeFrame: (bytes: Uint8Array, limits: MembershipLimits) => FrameContent
   readonly #advertisedHost: string
   readonly #specs = new Map<string, InstanceSpec>()
   readonly #listeners = new Set<ChangeListener>()
@@ -97,10 +106,12 @@ export class Mesh implements DiscoveryNode {
     this.scheduler = init.scheduler
     this.config = init.config
     this.#random = init.random ?? Math.random
+    this.#decodeFrame = init.decodeFrame ?? decodeFrame
     this.#advertisedHost = init.advertisedHost ?? '127.0.0.1'
     this.replica = new Replica({
       limits: init.config.limits,
       ownerRetentionMs: init.config.ownerRetentionMs,
+      ...(init.openStatement === undefined ? {} : { openStatement: init.openStatement }),
     })
     this.owner = new LocalOwner(
       init.signer,
@@ -342,7 +353,7 @@ export class Mesh implements DiscoveryNode {
     this.#stats.bytesReceived += bytes.byteLength
     let frame: FrameContent
     try {
-      frame = decodeFrame(bytes, this.replica.limits)
+      frame = this.#decodeFrame(bytes, this.replica.limits)
     } catch (err) {
       this.#stats.framesRejected++
       this.replica.reject(err instanceof GossipSdError ? err : new MalformedInputError(String(err)))

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { InvalidArgumentError, OwnerMismatchError } from '../../src/membership/errors.ts'
+import { generateSigner } from '../../src/membership/identity.ts'
+import type { InstanceSpec } from '../../src/membership/types.ts'
+import { localMeshConfig } from '../../src/mesh/config.ts'
+import type { WatchEvent } from '../../src/mesh/events.ts'
+import { Mesh } from '../../src/mesh/mesh.ts'
+import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
+import { MemoryNetwork } from '../../src/transport/memory.ts'
+
+function cluster(size: number, options: { latencyMs?: number; loss?: number } = {}) {
+  const scheduler = new VirtualScheduler(1_700_000_000_000)
+  const network = new MemoryNetwork({
+    scheduler,
+    latencyMs: options.latencyMs ?? 2,
+    loss: options.loss ?? 0,
+    seed: 3,
+  })
+  const meshes = Array.from({ length: size }, () => {
+    const signer = generateSigner()
+    return new Mesh({
+      transport: network.createTransport(signer.ownerId),
+      signer,
+      scheduler,
+      config: localMeshConfig(),
+      random: () => 0.5,
+    })
+  })
+  return { scheduler, network, meshes }
+}
+
+async function started(size: number, options?: { latencyMs?: number; loss?: number }) {
+  const c = cluster(size, options)
+  for (const mesh of c.meshes) await mesh.start()
+  c.scheduler.advance(20)
+  return c
+}
+
+const counts = (meshes: Mesh[], service: string) => meshes.map((m) => m.lookup(service).length)
+
+describe('mesh driver over the in-memory transport', () => {
+  test('register, update and deregister reach every node within one push', async () => {
+    const { scheduler, meshes } = await started(4)
+    const [a] = meshes as [Mesh]
+    const handle = await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    scheduler.advance(5)
+    assert.deepEqual(counts(meshes, 'web'), [1, 1, 1, 1])
+    await handle.update({ addresses: ['h:2'] })
+    scheduler.advance(5)
+    assert.deepEqual(
+      meshes.map((m) => m.lookup('web')[0]?.addresses[0]),
+      ['h:2', 'h:2', 'h:2', 'h:2'],
+    )
+    await handle.deregister()
+    scheduler.advance(5)
+    assert.deepEqual(counts(meshes, 'web'), [0, 0, 0, 0])
+  })
+
+  test('heartbeats keep instances alive far beyond their TTL', async () => {
+    const { scheduler, meshes } = await started(3)
+    await meshes[0]!.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    scheduler.advance(30_000)
+    assert.deepEqual(counts(meshes, 'web'), [1, 1, 1])
+  })
+
+  test('a crashed owner’s instances expire everywhere within TTL plus a sweep', async () => {
+    const { scheduler, network, meshes } = await started(3)
+    const [a, b, c] = meshes as [Mesh, Mesh, Mesh]
+    await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    scheduler.advance(100)
+    network.partition([a.peerId], [b.peerId, c.peerId])
+    const ttl = localMeshConfig().defaultTtlMs
+    const cut = scheduler.now()
+    const expiredAt = new Promise<number>((resolve) =>
+      b.subscribe(
+        (changes) => changes.some((x) => x.type === 'expired') && resolve(scheduler.now()),
+      ),
+    )
+    scheduler.advance(
+      ttl + localMeshConfig().heartbeatIntervalMs + localMeshConfig().expiryIntervalMs,
+    )
+    const elapsed = (await expiredAt) - cut
+    assert.ok(elapsed <= ttl + localMeshConfig().expiryIntervalMs, `expired after ${elapsed} ms`)
+    assert.deepEqual(counts([b, c], 'web'), [0, 0])
+  })
+
+  test('after a partition heals, anti-entropy brings both sides together', async () => {
+    const { scheduler, network, meshes } = await started(4)
+    const [a, b, c, d] = meshes as [Mesh, Mesh, Mesh, Mesh]
+    network.partition([a.peerId, b.peerId], [c.peerId, d.peerId])
+    scheduler.advance(10)
+    await a.register({ service: 'left', id: '1', addresses: ['h:1'] })
+    await c.register({ service: 'right', id: '1', addresses: ['h:2'] })
+    scheduler.advance(100)
+    assert.deepEqual(counts(meshes, 'left'), [1, 1, 0, 0])
+    network.heal()
+    scheduler.advance(50)
+    assert.deepEqual(counts(meshes, 'left'), [1, 1, 1, 1])
+    assert.deepEqual(counts(meshes, 'right'), [1, 1, 1, 1])
+  })
+
+  test('a late joiner receives the full set through anti-entropy', async () => {
+    const { scheduler, network, meshes } = await started(3)
+    for (const [i, mesh] of meshes.entries()) {
+      for (let j = 0; j < 5; j++)
+        await mesh.register({ service: 'svc', id: `${i}-${j}`, addresses: [`h:${i}${j}`] })
+    }
+    scheduler.advance(100)
+    const signer = generateSigner()
+    const late = new Mesh({
+      transport: network.createTransport(signer.ownerId),
+      signer,
+      scheduler,
+      config: localMeshConfig(),
+    })
+    await late.start()
+    scheduler.advance(20)
+    assert.equal(late.lookup('svc').length, 15)
+  })
+
+  test('convergence survives 30% loss', async () => {
+    const { scheduler, meshes } = await started(5, { loss: 0.3 })
+    for (const [i, mesh] of meshes.entries())
+      await mesh.register({ service: 'svc', id: `${i}`, addresses: [`h:${i}`] })
+    scheduler.advance(localMeshConfig().antiEntropyIntervalMs * 3)
+    assert.deepEqual(counts(meshes, 'svc'), [5, 5, 5, 5, 5])
+  })
+
+  test('watch yields the snapshot first, then typed changes, and ends on abort', async () => {
+    const { scheduler, meshes } = await started(2)
+    const [a, b] = meshes as [Mesh, Mesh]
+    await a.register({ service: 'web', id: 'w0', addresses: ['h:0'] })
+    scheduler.advance(5)
+    const controller = new AbortController()
+    const watch = b.watch('web', { signal: controller.signal })
+    const first = await watch.next()
+    assert.equal((first.value as WatchEvent).type, 'snapshot')
+    const h = await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    await a.register({ service: 'other', id: 'o', addresses: ['h:9'] })
+    await h.deregister()
+    scheduler.advance(5)
+    const seen: string[] = []
+    for (let i = 0; i < 2; i++) {
+      const { value } = await watch.next()
+      const event = value as WatchEvent
+      seen.push(event.type === 'snapshot' ? 'snapshot' : `${event.type}:${event.instance.id}`)
+    }
+    assert.deepEqual(seen, ['created:w1', 'deleted:w1'])
+    controller.abort()
+    assert.equal((await watch.next()).done, true)
+  })
+
+  test('stop publishes tombstones before closing: peers see a delete, not an expiry', async () => {
+    const { scheduler, meshes } = await started(2)
+    const [a, b] = meshes as [Mesh, Mesh]
+    await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    scheduler.advance(5)
+    const types: string[] = []
+    b.subscribe((changes) => types.push(...changes.map((c) => c.type)))
+    await a.stop()
+    scheduler.advance(5)
+    assert.deepEqual(types, ['deleted'])
+    assert.equal(b.lookup('web').length, 0)
+  })
+
+  test('garbage frames are counted and dropped; the node keeps working', async () => {
+    const { scheduler, network, meshes } = await started(2)
+    const [a, b] = meshes as [Mesh, Mesh]
+    const rogue = network.createTransport('rogue')
+    await rogue.start({ onFrame: () => undefined, onPeer: () => undefined })
+    for (const bytes of [
+      Uint8Array.of(1, 2, 3),
+      new Uint8Array(0),
+      Uint8Array.of(0x12, 0x05, 0x0a, 0x03, 0xff),
+    ])
+      await rogue.send(b.peerId, bytes)
+    scheduler.advance(5)
+    assert.ok(b.stats().framesRejected >= 2)
+    await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    scheduler.advance(5)
+    assert.equal(b.lookup('web').length, 1)
+  })
+
+  test('wrong arguments are named errors; another node’s instance cannot be deleted', async () => {
+    const { scheduler, meshes } = await started(2)
+    const [a, b] = meshes as [Mesh, Mesh]
+    await assert.rejects(a.register(null as unknown as InstanceSpec), InvalidArgumentError)
+    assert.throws(() => a.lookup(7 as unknown as string), InvalidArgumentError)
+    const h = await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    scheduler.advance(5)
+    await assert.rejects(b.deregister(h.key), OwnerMismatchError)
+    assert.equal(await b.deregister('no such key'), false)
+  })
+
+  test('a restarted owner with the same identity replaces its old instances at once', async () => {
+    const scheduler = new VirtualScheduler(1_700_000_000_000)
+    const network = new MemoryNetwork({ scheduler, latencyMs: 1 })
+    const signer = generateSigner()
+    const observerSigner = generateSigner()
+    const observer = new Mesh({
+      transport: network.createTransport(observerSigner.ownerId),
+      signer: observerSigner,
+      scheduler,
+      config: localMeshConfig(),
+    })
+    await observer.start()
+    const first = new Mesh({
+      transport: network.createTransport(signer.ownerId),
+      signer,
+      scheduler,
+      config: localMeshConfig(),
+    })
+    await first.start()
+    await first.register({ service: 'web', id: 'old', addresses: ['h:1'] })
+    scheduler.advance(10)
+    // Crash: the transport disappears without tombstones.
+    await first.transport.stop()
+    scheduler.advance(10)
+    const second = new Mesh({
+      transport: network.createTransport(`${signer.ownerId}#2`),
+      signer,
+      scheduler,
+      config: localMeshConfig(),
+    })
+    await second.start()
+    await second.register({ service: 'web', id: 'new', addresses: ['h:2'] })
+    scheduler.advance(10)
+    assert.deepEqual(
+      observer.lookup('web').map((i) => i.id),
+      ['new'],
+    )
+  })
+})

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import {
+  InputTooLargeError,
+  MalformedInputError,
+  UnknownSchemaError,
+} from '../../src/membership/errors.ts'
+import { decodeFrame, encodeFrame, gossipOf, packFrames } from '../../src/membership/frame.ts'
+import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
+import { Replica } from '../../src/membership/replica.ts'
+import * as wire from '../../src/membership/wire.ts'
+import { stateOf } from '../fixtures/snapshot.ts'
+import { heartbeatFor, registration, signerFor } from '../fixtures/statements.ts'
+
+const alice = signerFor('alice')
+const mallory = signerFor('mallory')
+const at = (incarnation: number, counter: number) => ({
+  incarnation: BigInt(incarnation),
+  counter: BigInt(counter),
+})
+
+describe('replica receive path', () => {
+  test('ages are durations: refresh time is now minus age on the receiver clock', () => {
+    const replica = new Replica()
+    const s = registration(alice, at(1, 1), { id: 'a', ttlMs: 5000 })
+    const result = replica.receive({ statement: s.signed, ageMs: 1200 }, 10_000)
+    assert.equal(result.outcome, 'accepted')
+    assert.equal(replica.set.get(s.key)?.refreshedAt, 8800)
+  })
+
+  test('a statement older than its lifetime is dropped on arrival and counted', () => {
+    const replica = new Replica()
+    const s = registration(alice, at(1, 1), { id: 'a', ttlMs: 5000 })
+    assert.equal(
+      replica.receive({ statement: s.signed, ageMs: 5000 }, 10_000).outcome,
+      'expired-on-arrival',
+    )
+    assert.equal(replica.stats.expiredOnArrival, 1)
+    assert.equal(replica.set.size, 0)
+  })
+
+  test('each kind of bad input is rejected with its code, counted, and changes nothing', () => {
+    const replica = new Replica()
+    const good = registration(alice, at(1, 2), { id: 'a' })
+    replica.receive({ statement: good.signed, ageMs: 0 }, 0)
+    const before = stateOf(replica.set)
+    const forged = { ...good.signed, signature: mallory.sign(good.signed.body) }
+    const stale = registration(alice, at(1, 1), { id: 'a' })
+    const cases: Array<[wire.SignedStatement | undefined, string]> = [
+      [forged, 'ERR_BAD_SIGNATURE'],
+      [{ ...good.signed, owner: mallory.publicKey }, 'ERR_BAD_SIGNATURE'],
+      [
+        {
+          owner: alice.publicKey,
+          body: Uint8Array.of(0xff, 0xff),
+          signature: alice.sign(Uint8Array.of(0xff, 0xff)),
+        },
+        'ERR_MALFORMED',
+      ],
+      [stale.signed, 'ERR_STALE_VERSION'],
+      [undefined, 'ERR_MALFORMED'],
+    ]
+    for (const [statement, code] of cases) {
+      const result =
+        statement === undefined
+          ? replica.receive({ ageMs: 0 } as wire.Gossip, 1)
+          : replica.receive({ statement, ageMs: 0 }, 1)
+      assert.equal(result.outcome, 'rejected')
+      assert.equal(result.error?.code, code)
+    }
+    assert.equal(replica.stats.rejected.ERR_BAD_SIGNATURE, 2)
+    assert.equal(replica.stats.rejected.ERR_MALFORMED, 2)
+    assert.equal(replica.stats.rejected.ERR_STALE_VERSION, 1)
+    assert.deepEqual(stateOf(replica.set), before)
+  })
+
+  test('a verified statement is not verified again, but a look-alike with another body is', () => {
+    const replica = new Replica()
+    const s = registration(alice, at(1, 1), { id: 'a' })
+    replica.receive({ statement: s.signed, ageMs: 0 }, 0)
+    assert.equal(replica.receive({ statement: s.signed, ageMs: 0 }, 0).outcome, 'duplicate')
+    const other = registration(alice, at(1, 2), { id: 'b' })
+    const spliced = { ...other.signed, signature: s.signed.signature }
+    assert.equal(
+      replica.receive({ statement: spliced, ageMs: 0 }, 0).error?.code,
+      'ERR_BAD_SIGNATURE',
+    )
+  })
+
+  test('a heartbeat that shows this replica behind its owner is reported', () => {
+    const owner = new Replica()
+    owner.receive({ statement: registration(alice, at(1, 1), { id: 'a' }).signed, ageMs: 0 }, 0)
+    const hb = heartbeatFor(alice, at(1, 2), owner.set)
+    const empty = new Replica()
+    assert.equal(empty.receive({ statement: hb.signed, ageMs: 0 }, 0).ownerOutOfSync, alice.ownerId)
+    assert.equal(owner.receive({ statement: hb.signed, ageMs: 0 }, 0).ownerOutOfSync, undefined)
+  })
+})
+
+describe('frames', () => {
+  test('a frame round-trips gossip, digest and the reply flag', () => {
+    const replica = new Replica()
+    const s = registration(alice, at(1, 1), { id: 'a' })
+    replica.receive({ statement: s.signed, ageMs: 0 }, 0)
+    const bytes = encodeFrame({
+      gossip: [gossipOf({ statement: s, refreshedAt: 100 }, 350)],
+      digest: replica.set.summaries(),
+      wantReply: true,
+    })
+    const frame = decodeFrame(bytes, DEFAULT_LIMITS)
+    assert.equal(frame.wantReply, true)
+    assert.equal(frame.gossip[0]?.ageMs, 250)
+    assert.equal(frame.digest?.length, 1)
+  })
+
+  test('bad frames are named errors', () => {
+    assert.throws(() => decodeFrame(Uint8Array.of(0x0a, 0xff), DEFAULT_LIMITS), MalformedInputError)
+    assert.throws(
+      () =>
+        decodeFrame(wire.Frame.encode({ schema: 7, gossip: [], wantReply: false }), DEFAULT_LIMITS),
+      UnknownSchemaError,
+    )
+    assert.throws(
+      () => decodeFrame(new Uint8Array(DEFAULT_LIMITS.maxFrameBytes + 1), DEFAULT_LIMITS),
+      InputTooLargeError,
+    )
+  })
+
+  test('packing splits entries so no frame exceeds the limit, digest on the last frame', () => {
+    const entries = Array.from({ length: 40 }, (_, i) => ({
+      statement: registration(alice, at(1, i + 1), { id: `i${i}` }),
+      refreshedAt: 0,
+    }))
+    const limit = 2048
+    const frames = packFrames(entries, 0, limit, [], true)
+    assert.ok(frames.length > 1)
+    let total = 0
+    frames.forEach((bytes, i) => {
+      assert.ok(bytes.byteLength <= limit, `frame ${i} is ${bytes.byteLength} bytes`)
+      const frame = decodeFrame(bytes, DEFAULT_LIMITS)
+      total += frame.gossip.length
+      assert.equal(frame.digest !== undefined, i === frames.length - 1)
+    })
+    assert.equal(total, 40)
+  })
+})

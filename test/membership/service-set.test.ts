@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { ServiceSet, TOMBSTONE_RETENTION_FACTOR } from '../../src/membership/service-set.ts'
+import { heartbeatFor, registration, signerFor, tombstone } from '../fixtures/statements.ts'
+
+const alice = signerFor('alice')
+const bob = signerFor('bob')
+const at = (incarnation: number, counter: number) => ({
+  incarnation: BigInt(incarnation),
+  counter: BigInt(counter),
+})
+
+describe('service set', () => {
+  test('create, update and delete produce typed changes', () => {
+    const set = new ServiceSet()
+    const created = set.apply(registration(alice, at(1, 1), { id: 'a' }), 0)
+    assert.equal(created.outcome, 'accepted')
+    assert.deepEqual(
+      created.changes.map((c) => c.type),
+      ['created'],
+    )
+    const updated = set.apply(registration(alice, at(1, 2), { id: 'a', addresses: ['h:2'] }), 0)
+    assert.deepEqual(
+      updated.changes.map((c) => c.type),
+      ['updated'],
+    )
+    const change = updated.changes[0]
+    assert.ok(change?.type === 'updated')
+    assert.deepEqual(change.previous.addresses, ['127.0.0.1:8080'])
+    assert.deepEqual(change.instance.addresses, ['h:2'])
+    const deleted = set.apply(tombstone(alice, at(1, 3), 'a'), 0)
+    assert.deepEqual(
+      deleted.changes.map((c) => c.type),
+      ['deleted'],
+    )
+    assert.equal(set.instances().length, 0)
+    assert.equal(set.size, 1, 'the tombstone is kept')
+  })
+
+  test('an older version is stale, the same version a duplicate, and neither changes state', () => {
+    const set = new ServiceSet()
+    const v2 = registration(alice, at(1, 2), { id: 'a', addresses: ['h:2'] })
+    set.apply(v2, 10)
+    assert.equal(set.apply(registration(alice, at(1, 1), { id: 'a' }), 50).outcome, 'stale')
+    assert.equal(set.apply(v2, 5).outcome, 'duplicate')
+    assert.equal(set.apply(v2, 20).outcome, 'refreshed')
+    assert.equal(set.get(v2.key)?.refreshedAt, 20)
+    assert.deepEqual(set.instances()[0]?.addresses, ['h:2'])
+  })
+
+  test('a tombstone beats an older registration that arrives after it', () => {
+    const set = new ServiceSet()
+    set.apply(tombstone(alice, at(1, 2), 'a'), 0)
+    assert.equal(set.apply(registration(alice, at(1, 1), { id: 'a' }), 0).outcome, 'stale')
+    assert.equal(set.instances().length, 0)
+  })
+
+  test('a new incarnation drops every statement of the old one', () => {
+    const set = new ServiceSet()
+    set.apply(registration(alice, at(1, 1), { id: 'old' }), 0)
+    set.apply(registration(alice, at(1, 2), { id: 'kept-id' }), 0)
+    const restart = set.apply(
+      registration(alice, at(2, 1), { id: 'kept-id', addresses: ['new:1'] }),
+      0,
+    )
+    assert.deepEqual(restart.changes.map((c) => c.type).sort(), ['created', 'deleted', 'deleted'])
+    assert.deepEqual(
+      set.instances().map((i) => i.addresses[0]),
+      ['new:1'],
+    )
+    assert.equal(set.apply(registration(alice, at(1, 9), { id: 'late' }), 0).outcome, 'stale')
+  })
+
+  test('registrations expire on the receiver clock after their TTL without refresh', () => {
+    const set = new ServiceSet()
+    set.apply(registration(alice, at(1, 1), { id: 'a', ttlMs: 5000 }), 1000)
+    assert.equal(set.expire(5999).length, 0)
+    const expired = set.expire(6000)
+    assert.deepEqual(
+      expired.map((c) => c.type),
+      ['expired'],
+    )
+    assert.equal(set.instances().length, 0)
+  })
+
+  test('a heartbeat that matches the held view refreshes every registration of its owner', () => {
+    const set = new ServiceSet()
+    for (let i = 1; i <= 3; i++)
+      set.apply(registration(alice, at(1, i), { id: `i${i}`, ttlMs: 5000 }), 0)
+    set.apply(heartbeatFor(alice, at(1, 4), set), 4000)
+    assert.ok(set.inSyncWith(alice.ownerId))
+    assert.equal(set.expire(8999).length, 0)
+    assert.equal(set.expire(9000).length, 3)
+  })
+
+  test('a heartbeat that does not match refreshes nothing: records nobody vouches for run out', () => {
+    const owner = new ServiceSet()
+    owner.apply(registration(alice, at(1, 1), { id: 'a' }), 0)
+    owner.apply(tombstone(alice, at(1, 2), 'a'), 0)
+    owner.apply(registration(alice, at(1, 3), { id: 'b' }), 0)
+    const heartbeat = heartbeatFor(alice, at(1, 4), owner)
+
+    const behind = new ServiceSet()
+    behind.apply(registration(alice, at(1, 1), { id: 'a', ttlMs: 5000 }), 0)
+    behind.apply(heartbeat, 4000)
+    assert.equal(behind.inSyncWith(alice.ownerId), false)
+    assert.deepEqual(
+      behind.expire(5000).map((c) => c.instance.id),
+      ['a'],
+    )
+  })
+
+  test('tombstones are collected after outliving the TTL of what they delete', () => {
+    const set = new ServiceSet()
+    set.apply(tombstone(alice, at(1, 2), 'a', 'svc', 2000), 100)
+    set.expire(100 + 2000 * TOMBSTONE_RETENTION_FACTOR - 1)
+    assert.equal(set.size, 1)
+    set.expire(100 + 2000 * TOMBSTONE_RETENTION_FACTOR)
+    assert.equal(set.size, 0)
+    assert.deepEqual(set.owners(), [])
+  })
+
+  test('lookup by service and the service name index follow changes', () => {
+    const set = new ServiceSet()
+    set.apply(registration(alice, at(1, 1), { id: 'a', service: 'web' }), 0)
+    set.apply(registration(bob, at(1, 1), { id: 'b', service: 'web' }), 0)
+    set.apply(registration(bob, at(1, 2), { id: 'c', service: 'db' }), 0)
+    assert.equal(set.instances('web').length, 2)
+    assert.deepEqual(set.serviceNames().sort(), ['db', 'web'])
+    set.apply(tombstone(bob, at(1, 3), 'c', 'db'), 0)
+    assert.deepEqual(set.serviceNames(), ['web'])
+    assert.deepEqual(set.instances('nothing'), [])
+  })
+
+  test('delta sends exactly the owners whose summaries differ', () => {
+    const a = new ServiceSet()
+    const b = new ServiceSet()
+    const shared = registration(alice, at(1, 1), { id: 'a' })
+    a.apply(shared, 0)
+    b.apply(shared, 0)
+    const onlyA = registration(bob, at(1, 1), { id: 'b' })
+    a.apply(onlyA, 0)
+    assert.deepEqual(
+      a.delta(b.summaries()).map((e) => e.statement),
+      [onlyA],
+    )
+    assert.deepEqual(b.delta(a.summaries()), [])
+  })
+
+  test('the heartbeat owner state is forgotten after the retention time', () => {
+    const set = new ServiceSet({ ownerRetentionMs: 1000 })
+    set.apply(heartbeatFor(alice, at(1, 1), set), 0)
+    assert.deepEqual(set.ownersHeardSince(0), [alice.ownerId])
+    set.expire(999)
+    assert.deepEqual(set.owners(), [alice.ownerId])
+    set.expire(1000)
+    assert.deepEqual(set.owners(), [])
+  })
+})

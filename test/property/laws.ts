@@ -1,0 +1,40 @@
+/**
+ * One reusable law suite for anything mergeable: join-semilattice laws checked by fast-check.
+ * Run it for every mergeable type (the service set now; bridges' state later).
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+
+export interface MergeLaws<T> {
+  name: string
+  arbitrary: fc.Arbitrary<T>
+  merge: (a: T, b: T) => T
+  /** A canonical form: equal forms mean equal states. */
+  canonical: (value: T) => unknown
+  numRuns: number
+}
+
+export function crdtLaws<T>({ name, arbitrary, merge, canonical, numRuns }: MergeLaws<T>): void {
+  const same = (a: T, b: T) => assert.deepEqual(canonical(a), canonical(b))
+  test(`${name}: merge is commutative`, () => {
+    fc.assert(
+      fc.property(arbitrary, arbitrary, (a, b) => same(merge(a, b), merge(b, a))),
+      { numRuns },
+    )
+  })
+  test(`${name}: merge is associative`, () => {
+    fc.assert(
+      fc.property(arbitrary, arbitrary, arbitrary, (a, b, c) =>
+        same(merge(merge(a, b), c), merge(a, merge(b, c))),
+      ),
+      { numRuns },
+    )
+  })
+  test(`${name}: merge is idempotent`, () => {
+    fc.assert(
+      fc.property(arbitrary, (a) => same(merge(a, a), a)),
+      { numRuns },
+    )
+  })
+}
