@@ -1,0 +1,183 @@
+/**
+ * discoverd's ServiceSet: a live, filtered view of one service. Design:
+ *
+ * - The set keeps the members (instances of the service matching the filter) as a snapshot and
+ *   recomputes it on every change the node reports for that service, or when the filter
+ *   changes; watch updates are the diff between two snapshots, so a filter change takes the
+ *   members it excludes offline at once.
+ * - The leader is the oldest member (leaderOf from election, ties by key): every node holding
+ *   the same set with the same filter names the same leader, with no extra messages.
+ * - A set made by registerWithSet hides its own registration from services/addrs/select/watch,
+ *   but not from leader/leaders: this instance may become leader, and selfAddr() tells it so.
+ */
+import { compareByAge, leaderOf } from '../../election/rules.ts'
+import type { Instance } from '../../membership/types.ts'
+import { compareVersions } from '../../membership/version.ts'
+import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import { Channel } from '../shared/channel.ts'
+import { subscribeMatching } from '../shared/feed.ts'
+import { matchesAll, requireStringMap } from '../shared/validate.ts'
+import { toService, toUpdate } from './convert.ts'
+import type { Service, ServiceUpdate } from './types.ts'
+
+export interface ServiceSet {
+  /** The address this set's own registration uses (registerWithSet), or "". */
+  selfAddr(): string
+  /** The oldest member, or null when the set is empty. */
+  leader(): Service | null
+  /**
+   * The current leader at once, then every new leader; null when the set becomes empty. Each
+   * call is a new stream; it ends when the set closes or the caller returns it.
+   */
+  leaders(): AsyncIterableIterator<Service | null>
+  /** Members sorted by age, oldest first (without this set's own registration). */
+  services(): Service[]
+  /** The members' addresses, in services() order. */
+  addrs(): string[]
+  /** Members whose attributes include every entry of `attrs`. */
+  select(attrs: Record<string, string>): Service[]
+  /** Keeps only members matching `attrs` from now on; the others leave the set at once. */
+  filter(attrs: Record<string, string>): void
+  /**
+   * Member updates from now on; with `bringCurrent`, an online update per current member first.
+   * Ends on unwatch() or close().
+   */
+  watch(bringCurrent: boolean): AsyncIterableIterator<ServiceUpdate>
+  /** Ends one watch stream. */
+  unwatch(stream: AsyncIterableIterator<ServiceUpdate>): void
+  /** Stops updating the set and ends every stream. Idempotent. */
+  close(): void
+}
+
+export class MeshServiceSet implements ServiceSet {
+  readonly #node: DiscoveryNode
+  readonly #name: string
+  readonly #selfAddr: string
+  readonly #selfKey: string | undefined
+  readonly #unsubscribe: () => void
+  readonly #watchers = new Set<Channel<ServiceUpdate>>()
+  readonly #leaderStreams = new Set<Channel<Service | null>>()
+  #filter: Record<string, string> = {}
+  #members = new Map<string, Instance>()
+  #leaderKey: string | undefined
+  #closed = false
+
+  /** `self` names this set's own registration, which services/addrs/select/watch leave out. */
+  constructor(node: DiscoveryNode, name: string, self?: { addr: string; key: string }) {
+    this.#node = node
+    this.#name = name
+    this.#selfAddr = self?.addr ?? ''
+    this.#selfKey = self?.key
+    this.#members = this.#read()
+    this.#leaderKey = leaderOf(this.#members.values())?.key
+    this.#unsubscribe = subscribeMatching(
+      node,
+      (instance) => instance.service === name,
+      () => this.#refresh(),
+    )
+  }
+
+  selfAddr(): string {
+    return this.#selfAddr
+  }
+
+  leader(): Service | null {
+    const leader = leaderOf(this.#members.values())
+    return leader === undefined ? null : toService(leader)
+  }
+
+  leaders(): AsyncIterableIterator<Service | null> {
+    const stream: Channel<Service | null> = new Channel({
+      onClose: () => this.#leaderStreams.delete(stream),
+    })
+    stream.push(this.leader())
+    if (this.#closed) stream.close()
+    else this.#leaderStreams.add(stream)
+    return stream
+  }
+
+  services(): Service[] {
+    return this.#others().map(toService)
+  }
+
+  addrs(): string[] {
+    return this.services().map((s) => s.addr)
+  }
+
+  select(attrs: Record<string, string>): Service[] {
+    const wanted = requireStringMap('attrs', attrs)
+    return this.services().filter((s) => matchesAll(s.attrs, wanted))
+  }
+
+  filter(attrs: Record<string, string>): void {
+    this.#filter = requireStringMap('attrs', attrs)
+    this.#refresh()
+  }
+
+  watch(bringCurrent: boolean): AsyncIterableIterator<ServiceUpdate> {
+    const stream: Channel<ServiceUpdate> = new Channel({
+      onClose: () => this.#watchers.delete(stream),
+    })
+    if (bringCurrent === true) {
+      for (const service of this.services()) stream.push(toUpdate(service, true))
+    }
+    if (this.#closed) stream.close()
+    else this.#watchers.add(stream)
+    return stream
+  }
+
+  unwatch(stream: AsyncIterableIterator<ServiceUpdate>): void {
+    if (stream instanceof Channel && this.#watchers.has(stream)) stream.close()
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#unsubscribe()
+    for (const stream of [...this.#watchers, ...this.#leaderStreams]) stream.close()
+  }
+
+  /** Instances of the service matching the filter, by key. */
+  #read(): Map<string, Instance> {
+    const members = new Map<string, Instance>()
+    for (const instance of this.#node.lookup(this.#name)) {
+      if (matchesAll(instance.metadata, this.#filter)) members.set(instance.key, instance)
+    }
+    return members
+  }
+
+  /** Members other than this set's own registration, oldest first. */
+  #others(): Instance[] {
+    return [...this.#members.values()]
+      .filter((instance) => instance.key !== this.#selfKey)
+      .sort(compareByAge)
+  }
+
+  #refresh(): void {
+    if (this.#closed) return
+    const before = this.#members
+    this.#members = this.#read()
+    const updates: ServiceUpdate[] = []
+    for (const [key, old] of before) {
+      if (!this.#members.has(key) && key !== this.#selfKey) {
+        updates.push(toUpdate(toService(old), false))
+      }
+    }
+    for (const [key, now] of this.#members) {
+      const old = before.get(key)
+      if (
+        key !== this.#selfKey &&
+        (old === undefined || compareVersions(old.revision, now.revision) !== 0)
+      ) {
+        updates.push(toUpdate(toService(now), true))
+      }
+    }
+    for (const stream of this.#watchers) for (const update of updates) stream.push(update)
+    const leader = leaderOf(this.#members.values())
+    if (leader?.key !== this.#leaderKey) {
+      this.#leaderKey = leader?.key
+      const service = leader === undefined ? null : toService(leader)
+      for (const stream of this.#leaderStreams) stream.push(service)
+    }
+  }
+}

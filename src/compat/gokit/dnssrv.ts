@@ -1,0 +1,74 @@
+/**
+ * go-kit `sd/dnssrv`: an Instancer over DNS SRV records, re-resolved every `ttl`. Each record
+ * yields the instance "target:port". A failed lookup publishes an Event with the error (the
+ * Endpointer's invalidateOnError decides what that means). This pairs with the agent's DNS SRV
+ * responder, or any DNS server.
+ */
+import { promises as dns } from 'node:dns'
+import { InvalidArgumentError } from '../../membership/errors.ts'
+import { type Scheduler, systemScheduler } from '../../mesh/scheduler.ts'
+import { requireDuration, requireFunction, requireNonEmptyString } from '../shared/validate.ts'
+import { InstanceCache } from './cache.ts'
+import type { Instancer } from './types.ts'
+
+/** One SRV answer: what `dns.promises.resolveSrv` returns, reduced to what is used. */
+export interface SrvRecord {
+  readonly name: string
+  readonly port: number
+}
+
+/** Resolves SRV records for a name (go-kit `dnssrv.Lookup`). */
+export type SrvLookup = (name: string) => Promise<readonly SrvRecord[]>
+
+export interface DnsSrvOptions {
+  /** @default dns.promises.resolveSrv (the system resolver) */
+  lookup?: SrvLookup
+  /** Clock for the refresh period. @default systemScheduler */
+  scheduler?: Scheduler
+}
+
+function instanceOf(record: SrvRecord): string {
+  return record.name.includes(':')
+    ? `[${record.name}]:${record.port}`
+    : `${record.name}:${record.port}`
+}
+
+/**
+ * Resolves `name` now, publishes the result, then again every `ttlMs` until stop()
+ * (go-kit `dnssrv.NewInstancer` / `NewInstancerDetailed`).
+ */
+export async function newDnsSrvInstancer(
+  name: string,
+  ttlMs: number,
+  options: DnsSrvOptions = {},
+): Promise<Instancer> {
+  requireNonEmptyString('name', name)
+  if (requireDuration('ttl', ttlMs) === 0) throw new InvalidArgumentError('ttl must be positive')
+  const lookup = requireFunction<SrvLookup>('lookup', options.lookup ?? dns.resolveSrv)
+  const scheduler = options.scheduler ?? systemScheduler
+  let cancel = (): void => undefined
+  let stopped = false
+  const cache = new InstanceCache(() => {
+    stopped = true
+    cancel()
+  })
+  const resolve = async (): Promise<void> => {
+    try {
+      cache.update({ instances: (await lookup(name)).map(instanceOf) })
+    } catch (err) {
+      cache.update({
+        instances: cache.state.instances,
+        err: err instanceof Error ? err : new Error(String(err)),
+      })
+    }
+  }
+  const schedule = (): void => {
+    if (stopped) return
+    cancel = scheduler.setTimer(ttlMs, () => {
+      void resolve().then(schedule)
+    })
+  }
+  await resolve()
+  schedule()
+  return cache
+}

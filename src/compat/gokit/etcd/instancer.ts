@@ -1,0 +1,65 @@
+/**
+ * go-kit `etcd.Instancer` and `etcd.Registrar`, over any EtcdClient (the mesh client or the
+ * etcd bridge). The Instancer reads the prefix, then re-reads it on every watch signal; a
+ * failed read publishes an Event carrying the error (the last instances stay with Endpointers
+ * unless they invalidate on error).
+ */
+import { InvalidArgumentError } from '../../../membership/errors.ts'
+import { requireString } from '../../shared/validate.ts'
+import { InstanceCache } from '../cache.ts'
+import type { Instancer, Registrar } from '../types.ts'
+import type { EtcdClient, Service } from './client.ts'
+
+function requireClient(client: unknown): EtcdClient {
+  const c = client as Partial<EtcdClient> | null
+  if (c === null || typeof c?.getEntries !== 'function' || typeof c.watchPrefix !== 'function') {
+    throw new InvalidArgumentError('expected an EtcdClient')
+  }
+  return client as EtcdClient
+}
+
+/**
+ * An Instancer over the keys under `prefix` (go-kit `etcd.NewInstancer`). Rejects when the first
+ * read fails, as go-kit returns an error.
+ */
+export async function newEtcdInstancer(client: EtcdClient, prefix: string): Promise<Instancer> {
+  requireClient(client)
+  requireString('prefix', prefix)
+  const instances = await client.getEntries(prefix)
+  const abort = new AbortController()
+  const cache = new InstanceCache(() => abort.abort())
+  cache.update({ instances })
+  const watch = client.watchPrefix(prefix, abort.signal)
+  const fail = (err: unknown): void =>
+    cache.update({
+      instances: cache.state.instances,
+      err: err instanceof Error ? err : new Error(String(err)),
+    })
+  void (async () => {
+    try {
+      for await (const _ of watch) {
+        try {
+          cache.update({ instances: await client.getEntries(prefix) })
+        } catch (err) {
+          fail(err)
+        }
+      }
+    } catch (err) {
+      fail(err) // the watch itself broke: listeners learn it, never an unhandled rejection
+    }
+  })()
+  return cache
+}
+
+/** A Registrar for one Service (go-kit `etcd.NewRegistrar`). */
+export function newEtcdRegistrar(client: EtcdClient, service: Service): Registrar {
+  requireClient(client)
+  if (service === null || typeof service !== 'object') {
+    throw new InvalidArgumentError('newEtcdRegistrar takes a Service')
+  }
+  const fixed: Service = { ...service }
+  return {
+    register: () => client.register(fixed),
+    deregister: () => client.deregister(fixed),
+  }
+}

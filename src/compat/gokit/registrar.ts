@@ -1,0 +1,22 @@
+/** The mesh-native Registrar: announces one InstanceSpec through the node. */
+import { InvalidArgumentError } from '../../membership/errors.ts'
+import { type InstanceSpec, instanceKey } from '../../membership/types.ts'
+import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import { requireNode } from '../shared/validate.ts'
+import type { Registrar } from './types.ts'
+
+export function newRegistrar(node: DiscoveryNode, spec: InstanceSpec): Registrar {
+  requireNode(node)
+  if (spec === null || typeof spec !== 'object') {
+    throw new InvalidArgumentError('newRegistrar takes an InstanceSpec object')
+  }
+  const fixed: InstanceSpec = { ...spec }
+  return {
+    register: async () => {
+      await node.register(fixed)
+    },
+    deregister: async () => {
+      await node.deregister(instanceKey(node.peerId, fixed.service, fixed.id))
+    },
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * go-micro's Watcher over the node's watch stream. The stream opens with a snapshot, which
+ * go-micro watchers do not report: results start with the first change after watch().
+ */
+import type { Instance } from '../../membership/types.ts'
+import type { WatchEvent } from '../../mesh/events.ts'
+import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import { instanceToService } from './convert.ts'
+import { WatcherStoppedError } from './errors.ts'
+import { eventTypeOf, type Result, resultOf } from './event.ts'
+
+export interface Watcher {
+  /** Waits for the next change; rejects with WatcherStoppedError once stop() was called. */
+  next(): Promise<Result>
+  /** Stops the watch; a pending next() rejects with WatcherStoppedError. Idempotent. */
+  stop(): void
+}
+
+export class MeshWatcher implements Watcher {
+  readonly #abort = new AbortController()
+  readonly #events: AsyncIterableIterator<WatchEvent>
+
+  constructor(node: DiscoveryNode, service: string | undefined) {
+    this.#events = node.watch(service, { signal: this.#abort.signal })
+  }
+
+  async next(): Promise<Result> {
+    for (;;) {
+      if (this.#abort.signal.aborted) throw new WatcherStoppedError()
+      const { value, done } = await this.#events.next()
+      if (done === true || this.#abort.signal.aborted) throw new WatcherStoppedError()
+      if (value.type === 'snapshot') continue
+      return resultOf(eventTypeOf(value), instanceToService(value.instance as Instance))
+    }
+  }
+
+  stop(): void {
+    this.#abort.abort()
+  }
+}

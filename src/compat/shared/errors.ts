@@ -1,0 +1,9 @@
+/** Named errors more than one compat face raises. */
+import { GossipSdError } from '../../membership/errors.ts'
+
+/** An operation bounded by a timeout did not finish in time. */
+export class TimeoutError extends GossipSdError<'ERR_TIMEOUT'> {
+  constructor(message: string) {
+    super('ERR_TIMEOUT', message)
+  }
+}
