@@ -14,7 +14,7 @@ import {
   newInstancer,
   newRegistrar,
 } from '../src/compat/gokit/index.ts'
-import { startCluster } from './cluster.ts'
+import { startMemoryCluster as startCluster } from '../src/transport/memory-cluster.ts'
 
 export async function main(): Promise<{
   instances: string[]

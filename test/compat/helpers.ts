@@ -1,7 +1,11 @@
 /** Shared test plumbing for the compat faces: the examples' in-process cluster and a deadline. */
 import type { Mesh } from '../../src/mesh/mesh.ts'
 
-export { type Cluster, flush, startCluster } from '../../examples/cluster.ts'
+export {
+  flush,
+  type MemoryCluster as Cluster,
+  startMemoryCluster as startCluster,
+} from '../../src/transport/memory-cluster.ts'
 
 /** Rejects if `promise` has not settled within `ms` of real time (a guard, never a wait). */
 export function deadline<T>(promise: Promise<T>, ms = 2000): Promise<T> {

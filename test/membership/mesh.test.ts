@@ -8,33 +8,11 @@ import type { WatchEvent } from '../../src/mesh/events.ts'
 import { Mesh } from '../../src/mesh/mesh.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
 import { MemoryNetwork } from '../../src/transport/memory.ts'
+import { startMemoryCluster } from '../../src/transport/memory-cluster.ts'
 
-function cluster(size: number, options: { latencyMs?: number; loss?: number } = {}) {
-  const scheduler = new VirtualScheduler(1_700_000_000_000)
-  const network = new MemoryNetwork({
-    scheduler,
-    latencyMs: options.latencyMs ?? 2,
-    loss: options.loss ?? 0,
-    seed: 3,
-  })
-  const meshes = Array.from({ length: size }, () => {
-    const signer = generateSigner()
-    return new Mesh({
-      transport: network.createTransport(signer.ownerId),
-      signer,
-      scheduler,
-      config: localMeshConfig(),
-      random: () => 0.5,
-    })
-  })
-  return { scheduler, network, meshes }
-}
-
-async function started(size: number, options?: { latencyMs?: number; loss?: number }) {
-  const c = cluster(size, options)
-  for (const mesh of c.meshes) await mesh.start()
-  c.scheduler.advance(20)
-  return c
+async function started(size: number, options: { loss?: number } = {}) {
+  const { scheduler, network, nodes } = await startMemoryCluster(size, { seed: 3, ...options })
+  return { scheduler, network, meshes: nodes }
 }
 
 const counts = (meshes: Mesh[], service: string) => meshes.map((m) => m.lookup(service).length)

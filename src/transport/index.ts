@@ -1,0 +1,14 @@
+/** The in-memory network and cluster: `gossip-sd/memory`, for tests, demos and the simulator. */
+export {
+  type LinkConditions,
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+  type MemoryNetworkStats,
+} from './memory.ts'
+export {
+  flush,
+  type MemoryCluster,
+  type MemoryClusterOptions,
+  startMemoryCluster,
+} from './memory-cluster.ts'
+export { seededRandom } from './random.ts'
