@@ -17,11 +17,14 @@
  * associative and idempotent. Expiry is separate and local: a registration dies when its
  * effective refresh time plus its TTL has passed on this replica's clock.
  *
- * Heartbeats refresh without mutation: an owner's registrations count as refreshed at its newest
- * heartbeat's time exactly when this replica's live registrations of that owner hash to the
- * heartbeat's digest (same incarnation). A replica that misses an update or a tombstone sees a
- * mismatch, gets no refresh from heartbeats, and asks for a sync; records nobody can vouch for
- * simply run out their TTL. Deriving the refresh keeps merge a pure join.
+ * Heartbeats refresh without touching the merged state. A heartbeat vouches for its owner's
+ * registrations when this replica's live registrations of that owner hash to its digest (same
+ * incarnation); each replica remembers the newest heartbeat that vouched (`vouched`), and that
+ * heartbeat keeps covering the registrations that existed at its version. A replica that misses
+ * an update or a tombstone sees a mismatch and asks for a sync; meanwhile its records of that
+ * owner still live a full TTL from the last heartbeat that vouched for them, so one lost frame
+ * causes no flap, while records nobody vouches for any more run out their TTL. `vouched` is local
+ * expiry bookkeeping, not merged state, so merge stays a pure join.
  *
  * Tombstones are kept for TOMBSTONE_RETENTION_FACTOR times the TTL of what they delete, which
  * outlives every copy of the deleted registration (no copy is refreshed after the delete).
@@ -64,6 +67,8 @@ interface OwnerState {
   readonly ownerKey: Uint8Array
   incarnation: bigint
   heartbeat: Entry<HeartbeatStatement> | undefined
+  /** The newest heartbeat seen to vouch for this replica's view of the owner (local, not merged). */
+  vouched: Entry<HeartbeatStatement> | undefined
   /** Instance keys (registrations and tombstones) held for this owner. */
   readonly keys: Set<string>
   /** Caches, cleared whenever the owner's statements change. */
@@ -121,13 +126,12 @@ export class ServiceSet {
   expire(now: number): ServiceChange[] {
     const changes: ServiceChange[] = []
     for (const [ownerId, owner] of this.#owners) {
-      const heartbeatRefresh = this.#heartbeatRefresh(owner)
+      const vouched = this.#vouch(owner)
       for (const key of owner.keys) {
         const entry = this.#entries.get(key) as Entry<InstanceStatement>
         const s = entry.statement
         if (s.kind === 'registration') {
-          const refreshed = Math.max(entry.refreshedAt, heartbeatRefresh)
-          if (now >= refreshed + s.instance.ttlMs) {
+          if (now >= effectiveRefresh(entry, vouched) + s.instance.ttlMs) {
             this.#remove(owner, key)
             changes.push({ type: 'expired', instance: s.instance })
           }
@@ -202,12 +206,11 @@ export class ServiceSet {
     const state = typeof owner === 'string' ? this.#owners.get(owner) : owner
     if (state === undefined) return
     if (state.heartbeat !== undefined) yield state.heartbeat
-    const heartbeatRefresh = this.#heartbeatRefresh(state)
+    const vouched = this.#vouch(state)
     for (const key of state.keys) {
       const entry = this.#entries.get(key) as Entry<InstanceStatement>
-      yield entry.statement.kind === 'registration' && heartbeatRefresh > entry.refreshedAt
-        ? { statement: entry.statement, refreshedAt: heartbeatRefresh }
-        : entry
+      const refreshedAt = effectiveRefresh(entry, vouched)
+      yield refreshedAt > entry.refreshedAt ? { statement: entry.statement, refreshedAt } : entry
     }
   }
 
@@ -232,7 +235,7 @@ export class ServiceSet {
   /** True when the owner's newest heartbeat vouches for exactly what this replica holds. */
   inSyncWith(ownerId: string): boolean {
     const owner = this.#owners.get(ownerId)
-    return owner !== undefined && this.#heartbeatRefresh(owner) !== Number.NEGATIVE_INFINITY
+    return owner !== undefined && this.#currentHeartbeatMatches(owner)
   }
 
   /** Per-owner summaries for anti-entropy. */
@@ -283,6 +286,7 @@ export class ServiceSet {
         ownerKey: statement.signed.owner,
         incarnation: statement.version.incarnation,
         heartbeat: undefined,
+        vouched: undefined,
         keys: new Set(),
         liveDigest: undefined,
         summaryHash: undefined,
@@ -301,6 +305,7 @@ export class ServiceSet {
     const resolved = resolveEntry(current, { statement, refreshedAt })
     if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
     owner.heartbeat = resolved.entry as Entry<HeartbeatStatement>
+    this.#vouch(owner)
     return resolved.outcome
   }
 
@@ -313,6 +318,8 @@ export class ServiceSet {
     const current = this.#entries.get(statement.key)
     const resolved = resolveEntry(current, { statement, refreshedAt })
     if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
+    // Record whether the current heartbeat vouches for the owner before this change breaks the match.
+    if (owner.heartbeat !== owner.vouched) this.#vouch(owner)
     const next = resolved.entry as Entry<InstanceStatement>
     this.#entries.set(statement.key, next)
     if (resolved.outcome === 'refreshed') return 'refreshed'
@@ -349,6 +356,7 @@ export class ServiceSet {
     ) {
       owner.heartbeat = undefined
     }
+    owner.vouched = undefined
     owner.summaryHash = undefined
   }
 
@@ -377,15 +385,20 @@ export class ServiceSet {
     if (keys.size === 0) this.#byService.delete(s.instance.service)
   }
 
-  /** The refresh time the owner's heartbeat grants its registrations, or -Infinity if none. */
-  #heartbeatRefresh(owner: OwnerState): number {
+  /** True when the owner's newest heartbeat (of its current incarnation) hashes to what this replica holds. */
+  #currentHeartbeatMatches(owner: OwnerState): boolean {
     const hb = owner.heartbeat
-    if (hb === undefined || hb.statement.version.incarnation !== owner.incarnation) {
-      return Number.NEGATIVE_INFINITY
-    }
-    return bytesEqualFast(hb.statement.ownerDigest, this.#liveDigest(owner))
-      ? hb.refreshedAt
-      : Number.NEGATIVE_INFINITY
+    return (
+      hb !== undefined &&
+      hb.statement.version.incarnation === owner.incarnation &&
+      bytesEqualFast(hb.statement.ownerDigest, this.#liveDigest(owner))
+    )
+  }
+
+  /** The newest heartbeat that vouched for this replica's view of the owner, taking the current one if it does. */
+  #vouch(owner: OwnerState): Entry<HeartbeatStatement> | undefined {
+    if (this.#currentHeartbeatMatches(owner)) owner.vouched = owner.heartbeat
+    return owner.vouched
   }
 
   #liveDigest(owner: OwnerState): Uint8Array {
@@ -421,6 +434,17 @@ export function mergeSets(a: ServiceSet, b: ServiceSet): ServiceSet {
     for (const entry of source.rawEntries()) merged.apply(entry.statement, entry.refreshedAt)
   }
   return merged
+}
+
+/** A registration's refresh time, including what a vouching heartbeat grants: it covers what existed at its version. */
+function effectiveRefresh(
+  entry: Entry<InstanceStatement>,
+  vouched: Entry<HeartbeatStatement> | undefined,
+): number {
+  if (entry.statement.kind !== 'registration' || vouched === undefined) return entry.refreshedAt
+  return compareVersions(entry.statement.version, vouched.statement.version) < 0
+    ? Math.max(entry.refreshedAt, vouched.refreshedAt)
+    : entry.refreshedAt
 }
 
 /** The result of merging one incoming entry into the register that holds its key. */

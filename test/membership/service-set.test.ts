@@ -110,6 +110,27 @@ describe('service set', () => {
     )
   })
 
+  test('a missed update does not expire the owner’s other records: the last vouching heartbeat covers them a full TTL', () => {
+    const owner = new ServiceSet()
+    const receiver = new ServiceSet()
+    const old = registration(alice, at(1, 1), { id: 'old', ttlMs: 5000 })
+    for (const set of [owner, receiver]) set.apply(old, 0)
+    receiver.apply(heartbeatFor(alice, at(1, 2), owner), 20_000)
+    // The owner registers a new instance; the receiver misses that frame but gets the next heartbeat.
+    owner.apply(registration(alice, at(1, 3), { id: 'new', ttlMs: 5000 }), 20_100)
+    receiver.apply(heartbeatFor(alice, at(1, 4), owner), 20_500)
+    assert.equal(receiver.inSyncWith(alice.ownerId), false)
+    assert.deepEqual(
+      receiver.expire(24_999),
+      [],
+      'still covered by the heartbeat that vouched at 20,000',
+    )
+    assert.deepEqual(
+      receiver.expire(25_000).map((c) => c.instance.id),
+      ['old'],
+    )
+  })
+
   test('tombstones are collected after outliving the TTL of what they delete', () => {
     const set = new ServiceSet()
     set.apply(tombstone(alice, at(1, 2), 'a', 'svc', 2000), 100)
