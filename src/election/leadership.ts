@@ -1,0 +1,98 @@
+/**
+ * One service's leadership as one node sees it, as a pure fold: each observation (the live
+ * instances, what the last batch removed, the clock and, in quorum mode, the majority state)
+ * yields the next state. The shell (election.ts) calls it and turns state changes into events.
+ *
+ * - The candidate is the oldest live instance (rules.ts).
+ * - Default mode names the candidate. Quorum mode names it only when quorum.ts allows, and
+ *   records the handover block quorum.ts asks for whenever the candidate changes.
+ * - The term advances by term.ts whenever the named leadership changes; a leadership named again
+ *   after a gap keeps its term. An update of the named instance (same leadership) keeps the term
+ *   and refreshes the instance.
+ */
+import type { Instance } from '../membership/types.ts'
+import type { Leadership } from './events.ts'
+import {
+  type HandoverBlock,
+  handoverBlock,
+  mayLead,
+  type QuorumPolicy,
+  type Succession,
+} from './quorum.ts'
+import { leaderOf } from './rules.ts'
+import { INITIAL_TERM_STATE, leadershipId, nextTerm, type TermState } from './term.ts'
+
+export interface ServiceLeadership {
+  readonly terms: TermState
+  /** The leader this node names, if any. */
+  readonly current: Leadership | undefined
+  /** The oldest live instance at the last observation, named or not. */
+  readonly candidate: Instance | undefined
+  /** Quorum mode: handover blocks still running. */
+  readonly blocks: readonly HandoverBlock[]
+}
+
+export const NO_LEADERSHIP: ServiceLeadership = Object.freeze({
+  terms: INITIAL_TERM_STATE,
+  current: undefined,
+  candidate: undefined,
+  blocks: [],
+})
+
+export interface Observation {
+  /** Live instances of the service. */
+  readonly live: readonly Instance[]
+  /** Keys that left the set since the last observation, and how. */
+  readonly removed: ReadonlyMap<string, 'expired' | 'deleted'>
+  readonly now: number
+  /** Quorum mode only: the policy and the start of this node's unbroken run of majority. */
+  readonly quorum?: { readonly policy: QuorumPolicy; readonly majoritySince: number | undefined }
+}
+
+export function observe(state: ServiceLeadership, o: Observation): ServiceLeadership {
+  const candidate = leaderOf(o.live)
+  let leader = candidate
+  let blocks = state.blocks
+  if (o.quorum !== undefined) ({ leader, blocks } = gate(state, candidate, o, o.quorum))
+  const previous = state.current
+  let current: Leadership | undefined
+  let terms = state.terms
+  if (leader === undefined) current = undefined
+  else if (previous !== undefined && leadershipId(leader) === leadershipId(previous.instance))
+    current = leader === previous.instance ? previous : { instance: leader, term: previous.term }
+  else {
+    terms = nextTerm(terms, leader)
+    current = { instance: leader, term: terms.term }
+  }
+  return { terms, current, candidate, blocks }
+}
+
+/** Quorum mode: records the block the candidate change imposes, then applies every block. */
+function gate(
+  state: ServiceLeadership,
+  candidate: Instance | undefined,
+  o: Observation,
+  quorum: NonNullable<Observation['quorum']>,
+): { leader: Instance | undefined; blocks: HandoverBlock[] } {
+  const previous = state.candidate
+  const blocks = state.blocks.filter((b) => o.now < b.until)
+  const change = succession(previous, candidate, o)
+  const block = change && handoverBlock(change, o.now, quorum.policy)
+  if (block !== undefined) blocks.push(block)
+  const allowed =
+    candidate !== undefined &&
+    mayLead(candidate, o.now, quorum.majoritySince, blocks, quorum.policy)
+  return { leader: allowed ? candidate : undefined, blocks }
+}
+
+/** How the oldest instance changed between two observations, if it did. */
+function succession(
+  previous: Instance | undefined,
+  candidate: Instance | undefined,
+  o: Observation,
+): Succession | undefined {
+  if (previous === undefined) return candidate && { how: 'appeared', candidate }
+  if (previous.key === candidate?.key) return undefined
+  if (o.live.some((i) => i.key === previous.key)) return { how: 'displaced', previous }
+  return { how: o.removed.get(previous.key) ?? 'expired', previous }
+}
