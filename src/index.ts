@@ -4,6 +4,12 @@
  * transport (`gossip-sd/memory`).
  */
 
+export {
+  createElection,
+  type Election,
+  type ElectionOptions,
+  type Leadership,
+} from './election/index.ts'
 export { compareByAge, leaderOf } from './election/rules.ts'
 export * from './membership/index.ts'
 export {
@@ -17,3 +23,4 @@ export type { WatchEvent } from './mesh/events.ts'
 export { Mesh, type MeshInit, type MeshStats, type RegistrationHandle } from './mesh/mesh.ts'
 export type { DiscoveryNode } from './mesh/node-api.ts'
 export { type Scheduler, systemScheduler, VirtualScheduler } from './mesh/scheduler.ts'
+export * from './node/index.ts'

@@ -2,9 +2,9 @@
 import { GossipSdError } from '../membership/errors.ts'
 
 /** The election was closed while a caller waited on it (standby). */
-export class ElectionClosedError extends GossipSdError {
+export class ElectionClosedError extends GossipSdError<'ERR_CLOSED'> {
   constructor() {
-    super('ERR_INVALID_ARGUMENT', 'the election is closed')
+    super('ERR_CLOSED', 'the election is closed')
   }
 }
 

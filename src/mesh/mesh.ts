@@ -100,6 +100,9 @@ export class Mesh implements DiscoveryNode {
     syncsStarted: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
+  #lastHeartbeatAt = Number.NEGATIVE_INFINITY
+  #lastSweepAt = Number.NEGATIVE_INFINITY
+  #skippedSweep = false
 
   constructor(init: MeshInit) {
     this.transport = init.transport
@@ -141,6 +144,7 @@ export class Mesh implements DiscoveryNode {
       onFrame: (from, frame) => this.#onFrame(from, frame),
       onPeer: (event) => this.#onPeer(event),
     })
+    this.#lastSweepAt = this.scheduler.now()
     this.#every(this.config.heartbeatIntervalMs, () => this.#heartbeat())
     this.#every(this.config.expiryIntervalMs, () => this.#expire())
     this.#every(this.config.antiEntropyIntervalMs, () => this.#syncWithRandomPeer())
@@ -320,18 +324,41 @@ export class Mesh implements DiscoveryNode {
   async #publish(statement: Statement): Promise<void> {
     const now = this.scheduler.now()
     this.#emit(this.replica.applyVerified(statement, 0, now).changes)
-    await this.#broadcastFrames(
-      packFrames([{ statement, refreshedAt: now }], now, this.replica.limits.maxFrameBytes),
-    )
+    const entries: Entry[] = [{ statement, refreshedAt: now }]
+    if (statement.kind !== 'heartbeat') {
+      // A registration or tombstone changes this owner's live digest. A fresh heartbeat in the
+      // same frame lets every receiver match the new view at once, instead of seeing a mismatch
+      // and asking for a sync until the next heartbeat.
+      const heartbeat = this.owner.heartbeat(this.replica.set)
+      this.replica.applyVerified(heartbeat, 0, now)
+      entries.push({ statement: heartbeat, refreshedAt: now })
+    }
+    await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
   }
 
   #heartbeat(): void {
     if (this.#state !== 'running') return
+    this.#lastHeartbeatAt = this.scheduler.now()
     void this.#publish(this.owner.heartbeat(this.replica.set))
   }
 
   #expire(): void {
-    this.#emit(this.replica.expire(this.scheduler.now()))
+    const now = this.scheduler.now()
+    // After a stall (a busy event loop) the expiry timer can fire before a late heartbeat
+    // timer. Vouch for this node's own instances first: a running owner must never expire
+    // them, or its next heartbeats would vouch for none and every replica would drop them.
+    if (now - this.#lastHeartbeatAt > this.config.heartbeatIntervalMs) this.#heartbeat()
+    // Timers run before I/O, so after a stall the refreshes that keep peers alive may still sit
+    // unread in socket buffers. Skip one sweep (never two in a row) so they are read first.
+    const stalled =
+      now - this.#lastSweepAt > this.config.expiryIntervalMs + this.config.heartbeatIntervalMs
+    this.#lastSweepAt = now
+    if (stalled && !this.#skippedSweep) {
+      this.#skippedSweep = true
+      return
+    }
+    this.#skippedSweep = false
+    this.#emit(this.replica.expire(now))
   }
 
   #syncWithRandomPeer(): void {

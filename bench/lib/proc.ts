@@ -1,0 +1,42 @@
+/** Per-process resource counters from Linux /proc: CPU time and bytes written. */
+import { readFile } from 'node:fs/promises'
+
+/** Clock ticks per second of /proc/<pid>/stat times (getconf CLK_TCK; 100 on Linux). */
+const TICKS_PER_SECOND = 100
+
+export interface ProcSample {
+  /** User plus system CPU time, in ms. */
+  cpuMs: number
+  /** Bytes the process passed to write-like syscalls (sockets included). */
+  writtenBytes: number
+  /** When the sample was taken (performance.now()). */
+  at: number
+}
+
+export async function sampleProcess(pid: number): Promise<ProcSample> {
+  const [stat, io] = await Promise.all([
+    readFile(`/proc/${pid}/stat`, 'utf8'),
+    readFile(`/proc/${pid}/io`, 'utf8'),
+  ])
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  const wchar = /^wchar: (\d+)$/m.exec(io)
+  return {
+    cpuMs: (ticks * 1000) / TICKS_PER_SECOND,
+    writtenBytes: wchar === null ? 0 : Number(wchar[1]),
+    at: performance.now(),
+  }
+}
+
+/** CPU % of one core and bytes written per second between two samples. */
+export function rates(
+  from: ProcSample,
+  to: ProcSample,
+): { cpuPercent: number; bytesPerSecond: number } {
+  const seconds = (to.at - from.at) / 1000
+  return {
+    cpuPercent: (to.cpuMs - from.cpuMs) / 10 / seconds,
+    bytesPerSecond: (to.writtenBytes - from.writtenBytes) / seconds,
+  }
+}

@@ -1,0 +1,152 @@
+/** `gossip-sd agent`: runs a node, its control endpoint and its output until SIGTERM or SIGINT. */
+import {
+  createNode,
+  InvalidNodeOptionError,
+  type NodeOptions,
+  PRESET_NAMES,
+  type PresetName,
+} from '../../node/index.ts'
+import { ndjsonOutput, tableOutput } from '../agent-output.ts'
+import {
+  booleanFlag,
+  integerFlag,
+  listFlag,
+  type ParsedArgs,
+  splitPair,
+  stringFlag,
+  UsageError,
+} from '../args.ts'
+import type { Command } from '../command.ts'
+import { startControlServer } from '../control-server.ts'
+import { defaultEndpoint, formatEndpoint, parseEndpoint } from '../endpoint.ts'
+
+export const command: Command = {
+  spec: {
+    name: 'agent',
+    summary: 'Runs a discovery node and shows the live service table.',
+    positionals: [],
+    flags: {
+      cluster: { type: 'string', placeholder: 'NAME', help: 'cluster name (default "default")' },
+      listen: {
+        type: 'string',
+        multiple: true,
+        placeholder: 'MULTIADDR',
+        help: 'listen address (default /ip4/0.0.0.0/tcp/0)',
+      },
+      bootstrap: {
+        type: 'string',
+        multiple: true,
+        placeholder: 'MULTIADDR',
+        help: 'peer to dial at start, with /p2p/<peer id>',
+      },
+      'psk-file': { type: 'string', placeholder: 'PATH', help: 'pre-shared key file (swarm.key)' },
+      'key-file': {
+        type: 'string',
+        placeholder: 'PATH',
+        help: 'identity key file, created if missing (keeps the peer ID across restarts)',
+      },
+      'no-mdns': { type: 'boolean', help: 'do not discover peers with mDNS multicast' },
+      preset: { type: 'string', placeholder: 'lan|wan|local', help: 'timing preset (default lan)' },
+      ttl: {
+        type: 'string',
+        placeholder: 'MS',
+        help: 'default registration TTL (crash detection time)',
+      },
+      heartbeat: {
+        type: 'string',
+        placeholder: 'MS',
+        help: 'heartbeat interval (default: the preset; keep it well under --ttl)',
+      },
+      advertise: { type: 'string', placeholder: 'HOST', help: 'host peers reach this node at' },
+      register: {
+        type: 'string',
+        multiple: true,
+        placeholder: 'NAME=ADDRESS',
+        help: 'announce a service instance (its id is the address)',
+      },
+      control: {
+        type: 'string',
+        placeholder: 'ENDPOINT',
+        help: 'control endpoint: unix socket path or 127.0.0.1:PORT (default: a socket in the temp dir)',
+      },
+      json: {
+        type: 'boolean',
+        help: 'write NDJSON events (ready, changes, peers) instead of the table',
+      },
+    },
+  },
+  run: runAgent,
+}
+
+function nodeOptions(args: ParsedArgs): NodeOptions {
+  const preset = stringFlag(args, 'preset')
+  if (preset !== undefined && !PRESET_NAMES.includes(preset as PresetName))
+    throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, not "${preset}"`)
+  const ttl = integerFlag(args, 'ttl')
+  const heartbeat = integerFlag(args, 'heartbeat')
+  const options: NodeOptions = {
+    listen: listFlag(args, 'listen').length > 0 ? listFlag(args, 'listen') : undefined,
+    bootstrap: listFlag(args, 'bootstrap'),
+    mdns: !booleanFlag(args, 'no-mdns'),
+    cluster: stringFlag(args, 'cluster'),
+    pskFile: stringFlag(args, 'psk-file'),
+    keyFile: stringFlag(args, 'key-file'),
+    preset: preset as PresetName | undefined,
+    advertisedHost: stringFlag(args, 'advertise'),
+    config: {
+      ...(ttl === undefined ? {} : { defaultTtlMs: ttl }),
+      ...(heartbeat === undefined ? {} : { heartbeatIntervalMs: heartbeat }),
+    },
+  }
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as NodeOptions
+}
+
+async function runAgent(args: ParsedArgs): Promise<number> {
+  const registrations = listFlag(args, 'register').map((pair) => splitPair(pair, '--register'))
+  const options = nodeOptions(args)
+  const controlFlag = stringFlag(args, 'control')
+  const endpoint =
+    controlFlag === undefined
+      ? defaultEndpoint(options.cluster ?? 'default', process.pid)
+      : parseEndpoint(controlFlag)
+  let node: Awaited<ReturnType<typeof createNode>>
+  try {
+    node = await createNode(options)
+  } catch (err) {
+    if (err instanceof InvalidNodeOptionError) throw new UsageError(err.message)
+    throw err
+  }
+  const output = booleanFlag(args, 'json')
+    ? ndjsonOutput((line) => process.stdout.write(line))
+    : tableOutput(node, process.stdout)
+  const control = await startControlServer(node, endpoint)
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = (): void => {
+      if (stopping) return
+      stopping = true
+      node
+        .stop()
+        .then(() => control.close())
+        .then(
+          () => resolve(0),
+          () => resolve(1),
+        )
+        .finally(() => output.close())
+    }
+    process.once('SIGTERM', stop)
+    process.once('SIGINT', stop)
+  })
+  node.subscribe((changes) => output.changes(changes))
+  node.onPeerEvent((event) => output.peer(event))
+  output.ready({
+    peerId: node.peerId,
+    addresses: node.addresses(),
+    control: formatEndpoint(control.endpoint),
+  })
+  for (const [service, address] of registrations)
+    await node.register({ service, id: address, addresses: [address] })
+  return stopped
+}

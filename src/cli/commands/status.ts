@@ -1,0 +1,50 @@
+/** `gossip-sd status`: the agent's identity, addresses, neighbours and counters. */
+import { booleanFlag, CLIENT_FLAGS, stringFlag } from '../args.ts'
+import { type Command, printJson } from '../command.ts'
+import { controlRequest } from '../control-client.ts'
+import { clientEndpoint } from '../endpoint.ts'
+
+interface Status {
+  peerId: string
+  cluster: string
+  addresses: string[]
+  peers: string[]
+  liveNodes: string[]
+  stats: Record<string, unknown>
+}
+
+export const command: Command = {
+  spec: {
+    name: 'status',
+    summary: "Shows the agent's peer ID, addresses, neighbours, live nodes and counters.",
+    positionals: [],
+    flags: { ...CLIENT_FLAGS },
+  },
+  async run(args) {
+    const status = await controlRequest<Status>(
+      clientEndpoint(stringFlag(args, 'control')),
+      'GET',
+      '/v1/status',
+    )
+    if (booleanFlag(args, 'json')) {
+      printJson(status)
+      return 0
+    }
+    const counters = Object.entries(status.stats)
+      .filter(([, value]) => typeof value === 'number')
+      .map(([name, value]) => `  ${name}: ${value}`)
+    process.stdout.write(
+      [
+        `peer ID:    ${status.peerId}`,
+        `cluster:    ${status.cluster}`,
+        `addresses:  ${status.addresses.join('\n            ')}`,
+        `peers:      ${status.peers.length}`,
+        `live nodes: ${status.liveNodes.length}`,
+        'counters:',
+        ...counters,
+        '',
+      ].join('\n'),
+    )
+    return 0
+  },
+}

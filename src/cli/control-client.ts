@@ -1,0 +1,83 @@
+/** The client side of the control API (see control-server.ts): JSON requests and NDJSON streams. */
+import { type IncomingMessage, request } from 'node:http'
+import { createInterface } from 'node:readline'
+import { type ControlEndpoint, formatEndpoint } from './endpoint.ts'
+
+/** The agent answered with an error, or could not be reached. The CLI exits with code 1. */
+export class ControlError extends Error {
+  override readonly name = 'ControlError'
+}
+
+function open(
+  endpoint: ControlEndpoint,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<IncomingMessage> {
+  const payload = body === undefined ? undefined : JSON.stringify(body)
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        ...(endpoint.kind === 'unix'
+          ? { socketPath: endpoint.path }
+          : { host: endpoint.host, port: endpoint.port }),
+        method,
+        path,
+        // One connection per request: a kept-alive socket that the agent times out just as a
+        // request reuses it fails with ECONNRESET.
+        agent: false,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+      },
+      resolve,
+    )
+    req.once('error', (err) =>
+      reject(
+        new ControlError(`cannot reach the agent at ${formatEndpoint(endpoint)}: ${err.message}`),
+      ),
+    )
+    req.end(payload)
+  })
+}
+
+/** One JSON request; resolves with the response body, rejects with ControlError. */
+export async function controlRequest<T>(
+  endpoint: ControlEndpoint,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await open(endpoint, method, path, body)
+  const chunks: Buffer[] = []
+  for await (const chunk of res) chunks.push(chunk as Buffer)
+  const text = Buffer.concat(chunks).toString('utf8')
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new ControlError(
+      `the agent answered ${res.statusCode} with non-JSON: ${text.slice(0, 200)}`,
+    )
+  }
+  if (res.statusCode !== 200) {
+    const error = (parsed as { error?: { name?: string; message?: string } }).error
+    throw new ControlError(`${error?.name ?? 'Error'}: ${error?.message ?? text}`)
+  }
+  return parsed as T
+}
+
+/** Streams the lines of an NDJSON response until the agent ends it. */
+export async function* controlLines(
+  endpoint: ControlEndpoint,
+  path: string,
+): AsyncGenerator<string> {
+  const res = await open(endpoint, 'GET', path)
+  if (res.statusCode !== 200) throw new ControlError(`the agent answered ${res.statusCode}`)
+  for await (const line of createInterface({ input: res, crlfDelay: Number.POSITIVE_INFINITY })) {
+    if (line !== '') yield line
+  }
+}
+
+/** `?service=NAME` or nothing. */
+export function serviceQuery(service: string | undefined): string {
+  return service === undefined ? '' : `?service=${encodeURIComponent(service)}`
+}

@@ -1,0 +1,123 @@
+/**
+ * Builds the libp2p node: TCP, pre-shared key (optional), Noise, Yamux, identify, ping,
+ * gossipsub, bootstrap and mDNS, tuned by a preset. Nothing starts here; the transport starts it.
+ */
+import { createHash } from 'node:crypto'
+import { gossipsub } from '@chainsafe/libp2p-gossipsub'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { identify } from '@libp2p/identify'
+import { type Ed25519PrivateKey, KEEP_ALIVE, type Libp2p, type PeerInfo } from '@libp2p/interface'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
+import { keepBootstrapPeersConnected } from './bootstrap-keeper.ts'
+import type { GossipServices } from './libp2p-transport.ts'
+import type { Libp2pTuning } from './presets.ts'
+
+export interface Libp2pSetup {
+  privateKey: Ed25519PrivateKey
+  cluster: string
+  listen: string[]
+  bootstrap: string[]
+  mdns: boolean
+  psk: Uint8Array | undefined
+  tuning: Libp2pTuning
+  maxFrameBytes: number
+}
+
+const MESSAGE_ID_BYTES = 16
+
+/** Bootstrap peers stay tagged keep-alive for this long, so libp2p redials them when a link drops. */
+const BOOTSTRAP_KEEP_ALIVE_MS = 2 ** 31 - 1
+
+export async function buildLibp2p(setup: Libp2pSetup): Promise<Libp2p<GossipServices>> {
+  const { tuning } = setup
+  const discovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
+  if (setup.bootstrap.length > 0)
+    discovery.push(
+      bootstrap({
+        list: setup.bootstrap,
+        timeout: tuning.bootstrapDelayMs,
+        tagName: KEEP_ALIVE,
+        tagTTL: BOOTSTRAP_KEEP_ALIVE_MS,
+      }),
+    )
+  if (setup.mdns)
+    discovery.push(
+      mdns({
+        interval: tuning.mdnsIntervalMs,
+        serviceTag: `_gossip-sd-${setup.cluster}._udp.local`,
+      }),
+    )
+  const node = await createLibp2p({
+    start: false,
+    privateKey: setup.privateKey,
+    addresses: { listen: setup.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(setup.psk === undefined ? {} : { connectionProtector: preSharedKey({ psk: setup.psk }) }),
+    peerDiscovery: discovery,
+    connectionManager: { maxConnections: tuning.maxConnections, dialTimeout: tuning.dialTimeoutMs },
+    connectionMonitor: {
+      pingInterval: tuning.pingIntervalMs,
+      pingTimeout: { minTimeout: tuning.pingTimeoutMs, maxTimeout: tuning.pingTimeoutMs * 3 },
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        // Statements are signed by their owners; a second libp2p signature would only cost CPU.
+        globalSignaturePolicy: 'StrictNoSign',
+        // 128 bits of SHA-256 name a message for deduplication; IHAVE carries these ids.
+        msgIdFn: (message) =>
+          createHash('sha256').update(message.data).digest().subarray(0, MESSAGE_ID_BYTES),
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        D: tuning.meshDegree,
+        Dlo: tuning.meshDegreeLow,
+        Dhi: tuning.meshDegreeHigh,
+        Dlazy: tuning.lazyGossipDegree,
+        gossipFactor: 0,
+        mcacheGossip: tuning.lazyGossipWindows,
+        heartbeatInterval: tuning.gossipHeartbeatMs,
+        seenTTL: tuning.seenTtlMs,
+        maxInboundDataLength: setup.maxFrameBytes,
+        // Peer exchange on prune: a node pruned from a busy peer's mesh (a bootstrap hub) learns
+        // other peers to connect to instead of staying a leaf with an empty mesh.
+        doPX: true,
+        // Scoring defends open networks against spam. Ours are closed (pre-shared key) and every
+        // statement is signed, while scoring's defaults hurt us: many nodes on one host or behind
+        // one NAT look like a Sybil attack, and a leaf that re-grafts its only peer during
+        // backoff gets graylisted, which silences its heartbeats and expires its instances.
+        scoreParams: { IPColocationFactorWeight: 0, behaviourPenaltyWeight: 0 },
+        scoreThresholds: {
+          gossipThreshold: Number.NEGATIVE_INFINITY,
+          publishThreshold: Number.NEGATIVE_INFINITY,
+          graylistThreshold: Number.NEGATIVE_INFINITY,
+          acceptPXThreshold: 0,
+        },
+      }),
+    },
+  })
+  dialDiscoveredPeers(node)
+  keepBootstrapPeersConnected(node, setup.bootstrap, tuning.redialIntervalMs)
+  return node
+}
+
+/**
+ * libp2p 2 does not dial the peers its discovery modules find; bootstrap dials its own list,
+ * mDNS does not. Dial every discovered peer that is not connected yet (libp2p merges repeated
+ * dials to one peer).
+ */
+function dialDiscoveredPeers(node: Libp2p<GossipServices>): void {
+  node.addEventListener('peer:discovery', (event: CustomEvent<PeerInfo>) => {
+    const { id } = event.detail
+    if (node.status !== 'started' || node.getConnections(id).length > 0) return
+    node.dial(id).catch(() => undefined)
+  })
+}
