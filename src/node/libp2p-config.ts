@@ -8,15 +8,18 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
-import { type Ed25519PrivateKey, KEEP_ALIVE, type Libp2p, type PeerInfo } from '@libp2p/interface'
+import { type Ed25519PrivateKey, KEEP_ALIVE, type Libp2p } from '@libp2p/interface'
 import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
-import { keepBootstrapPeersConnected } from './bootstrap-keeper.ts'
 import type { GossipServices } from './libp2p-transport.ts'
+import { keepKnownPeersConnected } from './peer-keeper.ts'
 import type { Libp2pTuning } from './presets.ts'
+
+/** How long a discovered peer is redialled after it was last connected: partitions heal within it. */
+const FORGET_UNSEEN_PEERS_AFTER_MS = 10 * 60 * 1000
 
 export interface Libp2pSetup {
   privateKey: Ed25519PrivateKey
@@ -104,20 +107,10 @@ export async function buildLibp2p(setup: Libp2pSetup): Promise<Libp2p<GossipServ
       }),
     },
   })
-  dialDiscoveredPeers(node)
-  keepBootstrapPeersConnected(node, setup.bootstrap, tuning.redialIntervalMs)
-  return node
-}
-
-/**
- * libp2p 2 does not dial the peers its discovery modules find; bootstrap dials its own list,
- * mDNS does not. Dial every discovered peer that is not connected yet (libp2p merges repeated
- * dials to one peer).
- */
-function dialDiscoveredPeers(node: Libp2p<GossipServices>): void {
-  node.addEventListener('peer:discovery', (event: CustomEvent<PeerInfo>) => {
-    const { id } = event.detail
-    if (node.status !== 'started' || node.getConnections(id).length > 0) return
-    node.dial(id).catch(() => undefined)
+  keepKnownPeersConnected(node, {
+    bootstrap: setup.bootstrap,
+    intervalMs: tuning.redialIntervalMs,
+    forgetAfterMs: FORGET_UNSEEN_PEERS_AFTER_MS,
   })
+  return node
 }
