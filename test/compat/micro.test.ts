@@ -231,7 +231,7 @@ describe('micro: options', () => {
     })
     assert.deepEqual(meshInitFrom(registry.options()), {
       bootstrap: ['/ip4/10.0.0.9/tcp/4001'],
-      preSharedKey: key,
+      psk: key,
     })
     registry.init({ secure: false })
     assert.deepEqual(meshInitFrom(registry.options()), { bootstrap: ['/ip4/10.0.0.9/tcp/4001'] })

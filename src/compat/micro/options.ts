@@ -50,10 +50,13 @@ export interface WatchOptions {
   service?: string
 }
 
-/** What a node factory needs from the options (go-micro Addrs/Secure/TLSConfig). */
+/**
+ * What a node factory needs from the options (go-micro Addrs/Secure/TLSConfig), named as
+ * `createNode` names them: `createNode({ ...meshInitFrom(registry.options()) })`.
+ */
 export interface MeshInitFromOptions {
   bootstrap: string[]
-  preSharedKey?: Uint8Array
+  psk?: Uint8Array
 }
 
 export function defaultOptions(): Options {
@@ -91,7 +94,7 @@ export function applyOptions(base: Options, changes: unknown): Options {
 export function meshInitFrom(options: Options): MeshInitFromOptions {
   const init: MeshInitFromOptions = { bootstrap: [...options.addrs] }
   if (options.secure && options.tlsConfig !== undefined) {
-    init.preSharedKey = options.tlsConfig.preSharedKey
+    init.psk = options.tlsConfig.preSharedKey
   }
   return init
 }
