@@ -1,14 +1,19 @@
 /**
  * Protocol timing presets, all built from one base. Crash removal takes at most
  * `defaultTtlMs + expiryIntervalMs` after the last heartbeat a node saw; graceful removal takes
- * one push. Heartbeats are small and constant-size, so a short interval costs little.
+ * one push. Heartbeats are constant-size, but every one crosses the whole cluster, so their rate
+ * sets a node's idle CPU and traffic (see bench:cluster).
  */
 import type { MembershipLimits } from '../membership/limits.ts'
 
 export interface MeshConfig {
   /** Cluster name: peers with different names ignore each other. @default 'default' */
   cluster: string
-  /** How often this node signs a heartbeat refreshing all its instances. @default 500 */
+  /**
+   * How often this node signs a heartbeat refreshing all its instances. Every heartbeat crosses
+   * the whole cluster, so this sets the idle cost; a third of the TTL tolerates two lost in a
+   * row. @default 1000
+   */
   heartbeatIntervalMs: number
   /** TTL given to registrations that do not set one: crash detection time. @default 3000 */
   defaultTtlMs: number
@@ -28,7 +33,7 @@ export interface MeshConfig {
 export function defaultMeshConfig(): MeshConfig {
   return {
     cluster: 'default',
-    heartbeatIntervalMs: 500,
+    heartbeatIntervalMs: 1000,
     defaultTtlMs: 3000,
     antiEntropyIntervalMs: 5000,
     expiryIntervalMs: 100,
