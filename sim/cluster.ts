@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from '../src/membership/errors.ts'
 import { type Signer, signerFromSeed } from '../src/membership/identity.ts'
+import { nextIncarnation } from '../src/membership/owner.ts'
 import type { InstanceSpec } from '../src/membership/types.ts'
 import type { MeshConfig } from '../src/mesh/config.ts'
 import { Mesh } from '../src/mesh/mesh.ts'
@@ -31,6 +32,8 @@ export interface Workload {
 interface Slot {
   readonly clock: NodeClock
   signer: Signer
+  /** The identity's last incarnation, as a node's key file keeps it (see identity-store.ts). */
+  incarnation: bigint | undefined
   mesh: Mesh | undefined
 }
 
@@ -62,7 +65,7 @@ export class Cluster {
   addNode(skew: ClockSkew): number {
     const slot = this.#deps.network.addSlot()
     const clock = new NodeClock(this.#deps.queue, this.#deps.trace, slot, this.#deps.epoch, skew)
-    this.#slots.push({ clock, signer: this.#newSigner(), mesh: undefined })
+    this.#slots.push({ clock, signer: this.#newSigner(), incarnation: undefined, mesh: undefined })
     return slot
   }
 
@@ -88,9 +91,11 @@ export class Cluster {
     const s = this.#at(slot)
     if (s.mesh !== undefined) return
     const { network, codec, config, listener } = this.#deps
+    s.incarnation = nextIncarnation(s.clock.now(), s.incarnation)
     const mesh = new Mesh({
       transport: network.createTransport(slot, s.signer.ownerId),
       signer: s.signer,
+      incarnation: s.incarnation,
       scheduler: s.clock,
       config,
       advertisedHost: hostOf(slot),
@@ -136,7 +141,10 @@ export class Cluster {
   async restart(slot: number, keepIdentity: boolean): Promise<void> {
     const s = this.#at(slot)
     if (s.mesh !== undefined) this.crash(slot)
-    if (!keepIdentity) s.signer = this.#newSigner()
+    if (!keepIdentity) {
+      s.signer = this.#newSigner()
+      s.incarnation = undefined
+    }
     await this.start(slot)
   }
 
