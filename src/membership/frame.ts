@@ -38,6 +38,7 @@ export function encodeFrame(content: FrameContent): Uint8Array {
         owner: s.ownerKey,
         incarnation: s.incarnation,
         heartbeatCounter: s.heartbeatCounter,
+        maxCounter: s.maxCounter,
         statementsHash: s.statementsHash,
       })),
     }
@@ -68,6 +69,7 @@ export function decodeFrame(bytes: Uint8Array, limits: MembershipLimits): FrameC
       ownerKey: o.owner,
       incarnation: o.incarnation,
       heartbeatCounter: o.heartbeatCounter,
+      maxCounter: o.maxCounter,
       statementsHash: o.statementsHash,
     }))
   }

@@ -71,9 +71,16 @@ interface OwnerState {
   vouched: Entry<HeartbeatStatement> | undefined
   /** Instance keys (registrations and tombstones) held for this owner. */
   readonly keys: Set<string>
-  /** Caches, cleared whenever the owner's statements change. */
+  /** XOR of the live halves of the owner's registrations' hashes: the live digest, kept current. */
+  readonly liveSum: Uint8Array
+  /** XOR of the summary halves of all the owner's statements' hashes. */
+  readonly statementsSum: Uint8Array
+  liveCount: number
+  /** Caches: copies of the sums handed out, the highest counter held, the next expiry time. */
   liveDigest: Uint8Array | undefined
   summaryHash: Uint8Array | undefined
+  maxCounter: bigint | undefined
+  deadline: number | undefined
 }
 
 /** The per-owner summary exchanged by anti-entropy. */
@@ -81,6 +88,8 @@ export interface OwnerSummary {
   readonly ownerKey: Uint8Array
   readonly incarnation: bigint
   readonly heartbeatCounter: bigint
+  /** Highest counter among the owner's registrations and tombstones held. */
+  readonly maxCounter: bigint
   readonly statementsHash: Uint8Array
 }
 
@@ -126,28 +135,47 @@ export class ServiceSet {
   expire(now: number): ServiceChange[] {
     const changes: ServiceChange[] = []
     for (const [ownerId, owner] of this.#owners) {
-      const vouched = this.#vouch(owner)
-      for (const key of owner.keys) {
-        const entry = this.#entries.get(key) as Entry<InstanceStatement>
-        const s = entry.statement
-        if (s.kind === 'registration') {
-          if (now >= effectiveRefresh(entry, vouched) + s.instance.ttlMs) {
-            this.#remove(owner, key)
-            changes.push({ type: 'expired', instance: s.instance })
-          }
-        } else if (now >= entry.refreshedAt + s.ttlMs * TOMBSTONE_RETENTION_FACTOR) {
-          this.#remove(owner, key)
-        }
-      }
-      if (
-        owner.heartbeat !== undefined &&
-        now >= owner.heartbeat.refreshedAt + this.ownerRetentionMs
-      ) {
-        owner.heartbeat = undefined
-      }
+      if (owner.deadline !== undefined && now < owner.deadline) continue
+      owner.deadline = this.#deadlineOf(owner, this.#vouch(owner), now, changes)
       if (owner.keys.size === 0 && owner.heartbeat === undefined) this.#owners.delete(ownerId)
     }
     return changes
+  }
+
+  /**
+   * Removes what of this owner has run out its time at `now` (noting expired registrations in
+   * `changes`) and returns when the next of the rest is due. The owner's cached deadline is a
+   * lower bound: refreshes and newer heartbeats push dues later, so only an added statement, a
+   * new incarnation, or a newer heartbeat refreshed earlier than the one it replaces (a long
+   * way round) clears it.
+   */
+  #deadlineOf(
+    owner: OwnerState,
+    vouched: Entry<HeartbeatStatement> | undefined,
+    now: number,
+    changes: ServiceChange[],
+  ): number {
+    let deadline = Number.POSITIVE_INFINITY
+    for (const key of owner.keys) {
+      const entry = this.#entries.get(key) as Entry<InstanceStatement>
+      const s = entry.statement
+      const due =
+        s.kind === 'registration'
+          ? effectiveRefresh(entry, vouched) + s.instance.ttlMs
+          : entry.refreshedAt + s.ttlMs * TOMBSTONE_RETENTION_FACTOR
+      if (now < due) {
+        if (due < deadline) deadline = due
+        continue
+      }
+      this.#remove(owner, key)
+      if (s.kind === 'registration') changes.push({ type: 'expired', instance: s.instance })
+    }
+    if (owner.heartbeat !== undefined) {
+      const forgetAt = owner.heartbeat.refreshedAt + this.ownerRetentionMs
+      if (now >= forgetAt) owner.heartbeat = undefined
+      else if (forgetAt < deadline) deadline = forgetAt
+    }
+    return deadline
   }
 
   /** Live instances, optionally of one service. */
@@ -202,13 +230,19 @@ export class ServiceSet {
   }
 
   /** Statements of one owner (heartbeat first), with effective refresh times. */
-  *ownerEntries(owner: OwnerState | string): IterableIterator<Entry> {
+  ownerEntries(owner: OwnerState | string): IterableIterator<Entry> {
+    return this.#ownerEntriesAfter(owner, -1n)
+  }
+
+  /** Like `ownerEntries`, but only registrations and tombstones with a counter above `counter`. */
+  *#ownerEntriesAfter(owner: OwnerState | string, counter: bigint): IterableIterator<Entry> {
     const state = typeof owner === 'string' ? this.#owners.get(owner) : owner
     if (state === undefined) return
     if (state.heartbeat !== undefined) yield state.heartbeat
     const vouched = this.#vouch(state)
     for (const key of state.keys) {
       const entry = this.#entries.get(key) as Entry<InstanceStatement>
+      if (entry.statement.version.counter <= counter) continue
       const refreshedAt = effectiveRefresh(entry, vouched)
       yield refreshedAt > entry.refreshedAt ? { statement: entry.statement, refreshedAt } : entry
     }
@@ -217,19 +251,12 @@ export class ServiceSet {
   /** Hash of an owner's live registrations (key and version): what its heartbeat vouches for. */
   liveDigest(ownerId: string): Uint8Array {
     const owner = this.#owners.get(ownerId)
-    return owner === undefined ? emptyDigest() : this.#liveDigest(owner)
+    return owner === undefined ? new Uint8Array(OWNER_DIGEST_BYTES) : this.#liveDigest(owner)
   }
 
   /** Number of live registrations held for an owner. */
   liveCount(ownerId: string): number {
-    const owner = this.#owners.get(ownerId)
-    if (owner === undefined) return 0
-    let count = 0
-    for (const key of owner.keys) {
-      if ((this.#entries.get(key) as Entry<InstanceStatement>).statement.kind === 'registration')
-        count++
-    }
-    return count
+    return this.#owners.get(ownerId)?.liveCount ?? 0
   }
 
   /** True when the owner's newest heartbeat vouches for exactly what this replica holds. */
@@ -246,6 +273,7 @@ export class ServiceSet {
         ownerKey: owner.ownerKey,
         incarnation: owner.incarnation,
         heartbeatCounter: owner.heartbeat?.statement.version.counter ?? 0n,
+        maxCounter: this.#maxCounter(owner),
         statementsHash: this.#summaryHash(owner),
       })
     }
@@ -253,8 +281,11 @@ export class ServiceSet {
   }
 
   /**
-   * What the holder of `remote` lacks, as entries: every statement of an owner whose summary
-   * differs (the receiver drops what it already has), and newer heartbeats.
+   * What the holder of `remote` lacks, as entries, and newer heartbeats. For an owner whose
+   * summary differs: the statements newer than the remote's highest counter when it is behind
+   * (the common case: it missed the latest updates), otherwise every statement of the owner (it
+   * missed an older one; the receiver drops what it already has). A replica that was behind and
+   * also missed an older statement is repaired by the next exchange.
    */
   delta(remote: Iterable<OwnerSummary>): Entry[] {
     const theirs = new Map<string, OwnerSummary>()
@@ -263,12 +294,11 @@ export class ServiceSet {
     for (const owner of this.#owners.values()) {
       const r = theirs.get(hex(owner.ownerKey))
       if (r !== undefined && r.incarnation > owner.incarnation) continue
-      if (
-        r === undefined ||
-        r.incarnation < owner.incarnation ||
-        !bytesEqualFast(r.statementsHash, this.#summaryHash(owner))
-      ) {
+      if (r === undefined || r.incarnation < owner.incarnation) {
         out.push(...this.ownerEntries(owner))
+      } else if (!bytesEqualFast(r.statementsHash, this.#summaryHash(owner))) {
+        const after = r.maxCounter < this.#maxCounter(owner) ? r.maxCounter : -1n
+        out.push(...this.#ownerEntriesAfter(owner, after))
       } else if (
         owner.heartbeat !== undefined &&
         owner.heartbeat.statement.version.counter > r.heartbeatCounter
@@ -288,8 +318,13 @@ export class ServiceSet {
         heartbeat: undefined,
         vouched: undefined,
         keys: new Set(),
+        liveSum: new Uint8Array(OWNER_DIGEST_BYTES),
+        statementsSum: new Uint8Array(OWNER_DIGEST_BYTES),
+        liveCount: 0,
         liveDigest: undefined,
         summaryHash: undefined,
+        maxCounter: 0n,
+        deadline: undefined,
       }
       this.#owners.set(statement.owner, owner)
     }
@@ -304,6 +339,7 @@ export class ServiceSet {
     const current = owner.heartbeat
     const resolved = resolveEntry(current, { statement, refreshedAt })
     if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
+    if (current !== undefined && refreshedAt < current.refreshedAt) owner.deadline = undefined
     owner.heartbeat = resolved.entry as Entry<HeartbeatStatement>
     this.#vouch(owner)
     return resolved.outcome
@@ -324,8 +360,8 @@ export class ServiceSet {
     this.#entries.set(statement.key, next)
     if (resolved.outcome === 'refreshed') return 'refreshed'
     owner.keys.add(statement.key)
-    owner.liveDigest = undefined
-    owner.summaryHash = undefined
+    if (current !== undefined) this.#account(owner, current.statement, false)
+    this.#account(owner, next.statement, true)
     const before = current?.statement
     const after = next.statement
     if (after.kind === 'registration') {
@@ -357,16 +393,35 @@ export class ServiceSet {
       owner.heartbeat = undefined
     }
     owner.vouched = undefined
-    owner.summaryHash = undefined
+    owner.deadline = undefined
   }
 
   #remove(owner: OwnerState, key: string): void {
     const entry = this.#entries.get(key)
-    if (entry?.statement.kind === 'registration') this.#unindex(entry.statement)
+    if (entry === undefined) return
+    if (entry.statement.kind === 'registration') this.#unindex(entry.statement)
     this.#entries.delete(key)
     owner.keys.delete(key)
-    owner.liveDigest = undefined
+    this.#account(owner, entry.statement, false)
+  }
+
+  /** Adds a statement to (or takes it from) the owner's running sums and counts. */
+  #account(owner: OwnerState, s: InstanceStatement, added: boolean): void {
+    const hash = statementHash(s)
+    xorInto(owner.statementsSum, hash, OWNER_DIGEST_BYTES)
     owner.summaryHash = undefined
+    if (s.kind === 'registration') {
+      xorInto(owner.liveSum, hash, 0)
+      owner.liveCount += added ? 1 : -1
+      owner.liveDigest = undefined
+    }
+    if (!added) {
+      owner.maxCounter = undefined
+      return
+    }
+    if (owner.maxCounter !== undefined && s.version.counter > owner.maxCounter)
+      owner.maxCounter = s.version.counter
+    owner.deadline = undefined
   }
 
   #index(s: RegistrationStatement): void {
@@ -397,33 +452,38 @@ export class ServiceSet {
 
   /** The newest heartbeat that vouched for this replica's view of the owner, taking the current one if it does. */
   #vouch(owner: OwnerState): Entry<HeartbeatStatement> | undefined {
-    if (this.#currentHeartbeatMatches(owner)) owner.vouched = owner.heartbeat
+    if (owner.vouched !== owner.heartbeat && this.#currentHeartbeatMatches(owner)) {
+      if (
+        owner.vouched !== undefined &&
+        (owner.heartbeat as Entry).refreshedAt < owner.vouched.refreshedAt
+      )
+        owner.deadline = undefined
+      owner.vouched = owner.heartbeat
+    }
     return owner.vouched
   }
 
   #liveDigest(owner: OwnerState): Uint8Array {
-    if (owner.liveDigest === undefined) {
-      const live: InstanceStatement[] = []
-      for (const key of owner.keys) {
-        const s = (this.#entries.get(key) as Entry<InstanceStatement>).statement
-        if (s.kind === 'registration') live.push(s)
-      }
-      owner.liveDigest = digestOf(live, false)
-    }
+    owner.liveDigest ??= owner.liveSum.slice()
     return owner.liveDigest
   }
 
   #summaryHash(owner: OwnerState): Uint8Array {
-    if (owner.summaryHash === undefined) {
-      const all: InstanceStatement[] = []
-      for (const key of owner.keys)
-        all.push((this.#entries.get(key) as Entry<InstanceStatement>).statement)
-      const hash = createHash('sha256')
-      hash.update(digestOf(all, true))
-      hash.update(String(owner.incarnation))
-      owner.summaryHash = hash.digest().subarray(0, OWNER_DIGEST_BYTES)
-    }
+    owner.summaryHash ??= owner.statementsSum.slice()
     return owner.summaryHash
+  }
+
+  #maxCounter(owner: OwnerState): bigint {
+    if (owner.maxCounter === undefined) {
+      let max = 0n
+      for (const key of owner.keys) {
+        const counter = (this.#entries.get(key) as Entry<InstanceStatement>).statement.version
+          .counter
+        if (counter > max) max = counter
+      }
+      owner.maxCounter = max
+    }
+    return owner.maxCounter
   }
 }
 
@@ -480,20 +540,27 @@ export function resolveEntry<S extends Statement>(
   return { outcome: 'duplicate', entry: current }
 }
 
-/** Order-independent hash of statements' keys and versions (and kinds, when asked). */
-function digestOf(statements: InstanceStatement[], withKind: boolean): Uint8Array {
-  const lines = statements.map(
-    (s) =>
-      `${s.key}\t${s.version.counter}${withKind ? `\t${s.kind === 'registration' ? 'r' : 't'}` : ''}`,
-  )
-  lines.sort()
-  return createHash('sha256').update(lines.join('\n')).digest().subarray(0, OWNER_DIGEST_BYTES)
+const statementHashes = new WeakMap<InstanceStatement, Uint8Array>()
+
+/**
+ * A statement's hash over its key and version: the first half goes into its owner's live digest
+ * (registrations only), the second into the owner's summary. Both digests are the XOR of these
+ * halves, so they are order-independent and updated in O(1) as statements come and go. One
+ * version of one owner names one statement, so key and version identify it (the kind included).
+ */
+function statementHash(s: InstanceStatement): Uint8Array {
+  let hash = statementHashes.get(s)
+  if (hash === undefined) {
+    hash = createHash('sha256')
+      .update(`${s.key}\t${s.version.incarnation}.${s.version.counter}`)
+      .digest()
+    statementHashes.set(s, hash)
+  }
+  return hash
 }
 
-let cachedEmptyDigest: Uint8Array | undefined
-function emptyDigest(): Uint8Array {
-  cachedEmptyDigest ??= digestOf([], false)
-  return cachedEmptyDigest
+function xorInto(sum: Uint8Array, hash: Uint8Array, offset: number): void {
+  for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) ^ (hash[offset + i] as number)
 }
 
 function hex(bytes: Uint8Array): string {

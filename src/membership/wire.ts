@@ -944,6 +944,7 @@ export interface OwnerSummary {
   incarnation: bigint
   heartbeatCounter: bigint
   statementsHash: Uint8Array
+  maxCounter: bigint
 }
 
 export namespace OwnerSummary {
@@ -976,6 +977,11 @@ export namespace OwnerSummary {
           w.bytes(obj.statementsHash)
         }
 
+        if ((obj.maxCounter != null && obj.maxCounter !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.maxCounter)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -984,7 +990,8 @@ export namespace OwnerSummary {
           owner: uint8ArrayAlloc(0),
           incarnation: 0n,
           heartbeatCounter: 0n,
-          statementsHash: uint8ArrayAlloc(0)
+          statementsHash: uint8ArrayAlloc(0),
+          maxCounter: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1007,6 +1014,10 @@ export namespace OwnerSummary {
             }
             case 4: {
               obj.statementsHash = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.maxCounter = reader.uint64()
               break
             }
             default: {

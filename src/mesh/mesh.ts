@@ -6,10 +6,13 @@
  * Dissemination
  * - Push: every statement this node signs (registration, tombstone, heartbeat) is broadcast at
  *   once. The transport (gossipsub in the node) forwards it through the cluster.
- * - Pull/push anti-entropy: on every new connection, every `antiEntropyIntervalMs` with one
- *   random neighbour, and when a heartbeat shows this replica is missing something of its
- *   owner, the node sends its digest; the neighbour answers with what this node lacks plus its
- *   own digest, and this node answers with what the neighbour lacks.
+ * - Pull/push anti-entropy: on every new connection (started by the end with the smaller peer
+ *   ID: one exchange serves both), every `antiEntropyIntervalMs` with one random neighbour, and
+ *   when a heartbeat shows this replica is missing something of its owner (a pull: with that
+ *   owner, or the forwarding neighbour when the owner is not reachable; at most one pull per
+ *   `syncBackoffMs`, since one answer often brings what several heartbeats pointed at), the node
+ *   sends its digest; the peer answers with what this node lacks plus its own digest, and this
+ *   node answers with what the peer lacks.
  * - Expiry: swept every `expiryIntervalMs` on this node's clock.
  *
  * Frames from peers are decoded and merged defensively: a bad frame or statement is counted by
@@ -89,7 +92,6 @@ export class Mesh implements DiscoveryNode {
   readonly #specs = new Map<string, InstanceSpec>()
   readonly #listeners = new Set<ChangeListener>()
   readonly #watchers = new Set<EventQueue<WatchEvent>>()
-  readonly #lastSync = new Map<string, number>()
   readonly #timers: Array<() => void> = []
   readonly #stats = {
     framesReceived: 0,
@@ -100,6 +102,10 @@ export class Mesh implements DiscoveryNode {
     syncsStarted: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
+  /** Owners whose heartbeat showed this replica behind, with the neighbour that forwarded it. */
+  readonly #pullsWanted = new Map<string, string>()
+  #lastPullAt = Number.NEGATIVE_INFINITY
+  #pullScheduled = false
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY
   #lastSweepAt = Number.NEGATIVE_INFINITY
   #skippedSweep = false
@@ -254,7 +260,6 @@ export class Mesh implements DiscoveryNode {
   /** Runs anti-entropy with one neighbour now. */
   async syncWith(peer: string): Promise<void> {
     this.#stats.syncsStarted++
-    this.#lastSync.set(peer, this.scheduler.now())
     const frames = packFrames(
       [],
       this.scheduler.now(),
@@ -370,8 +375,8 @@ export class Mesh implements DiscoveryNode {
 
   #onPeer(event: PeerEvent): void {
     if (this.#state !== 'running') return
-    if (event.type === 'connected') void this.syncWith(event.peer).catch(() => undefined)
-    else this.#lastSync.delete(event.peer)
+    if (event.type === 'connected' && this.peerId < event.peer)
+      void this.syncWith(event.peer).catch(() => undefined)
   }
 
   #onFrame(from: string, bytes: Uint8Array): void {
@@ -388,12 +393,11 @@ export class Mesh implements DiscoveryNode {
     }
     const now = this.scheduler.now()
     const changes: ServiceChange[] = []
-    let outOfSync = false
     for (const gossip of frame.gossip) {
       const result = this.replica.receive(gossip, now)
       if (result.changes.length > 0) changes.push(...result.changes)
       if (result.ownerOutOfSync !== undefined && result.ownerOutOfSync !== this.peerId)
-        outOfSync = true
+        this.#pullsWanted.set(result.ownerOutOfSync, from)
     }
     this.#emit(changes)
     if (frame.digest !== undefined) {
@@ -405,11 +409,41 @@ export class Mesh implements DiscoveryNode {
           packFrames(delta, now, this.replica.limits.maxFrameBytes, reply, false),
         ).catch(() => undefined)
       }
-    } else if (outOfSync) {
-      const last = this.#lastSync.get(from)
-      if (last === undefined || now - last >= this.config.syncBackoffMs)
-        void this.syncWith(from).catch(() => undefined)
     }
+    if (this.#pullsWanted.size > 0) this.#schedulePull()
+  }
+
+  /** Pulls for one wanted owner now, or once `syncBackoffMs` has passed since the last pull. */
+  #schedulePull(): void {
+    if (this.#pullScheduled) return
+    const wait = this.#lastPullAt + this.config.syncBackoffMs - this.scheduler.now()
+    if (wait <= 0) {
+      this.#pullNext()
+      return
+    }
+    this.#pullScheduled = true
+    this.scheduler.setTimer(wait, () => {
+      this.#pullScheduled = false
+      if (this.#state === 'running') this.#pullNext()
+    })
+  }
+
+  /**
+   * Syncs with the owner of the first wanted pull still out of sync: it holds everything it
+   * vouched for, and its answer also brings whatever else this replica lacks of what it holds.
+   * Falls back to the forwarding neighbour when the owner is not reachable.
+   */
+  #pullNext(): void {
+    for (const [owner, forwarder] of this.#pullsWanted) {
+      this.#pullsWanted.delete(owner)
+      if (this.replica.set.inSyncWith(owner)) continue
+      this.#lastPullAt = this.scheduler.now()
+      void this.syncWith(owner)
+        .catch(() => (owner === forwarder ? undefined : this.syncWith(forwarder)))
+        .catch(() => undefined)
+      break
+    }
+    if (this.#pullsWanted.size > 0) this.#schedulePull()
   }
 
   #emit(changes: readonly ServiceChange[]): void {

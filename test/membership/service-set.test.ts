@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { ServiceSet, TOMBSTONE_RETENTION_FACTOR } from '../../src/membership/service-set.ts'
+import type { RegistrationStatement } from '../../src/membership/statement.ts'
 import { heartbeatFor, registration, signerFor, tombstone } from '../fixtures/statements.ts'
 
 const alice = signerFor('alice')
@@ -166,6 +167,27 @@ describe('service set', () => {
       [onlyA],
     )
     assert.deepEqual(b.delta(a.summaries()), [])
+  })
+
+  test('delta sends a replica that is behind only what is newer than its highest counter', () => {
+    const [r1, r2, r3] = [1, 2, 3].map((n) => registration(alice, at(1, n), { id: `i${n}` }))
+    const full = new ServiceSet()
+    for (const r of [r1, r2, r3]) full.apply(r as RegistrationStatement, 0)
+    const behind = new ServiceSet()
+    behind.apply(r1 as RegistrationStatement, 0)
+    assert.deepEqual(
+      full.delta(behind.summaries()).map((e) => e.statement),
+      [r2, r3],
+    )
+    const withGap = new ServiceSet()
+    withGap.apply(r1 as RegistrationStatement, 0)
+    withGap.apply(r3 as RegistrationStatement, 0)
+    assert.deepEqual(
+      full.delta(withGap.summaries()).map((e) => e.statement),
+      [r1, r2, r3],
+    )
+    for (const e of full.delta(withGap.summaries())) withGap.apply(e.statement, e.refreshedAt)
+    assert.deepEqual(full.delta(withGap.summaries()), [])
   })
 
   test('the heartbeat owner state is forgotten after the retention time', () => {
