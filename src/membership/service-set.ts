@@ -71,14 +71,14 @@ interface OwnerState {
   vouched: Entry<HeartbeatStatement> | undefined
   /** Instance keys (registrations and tombstones) held for this owner. */
   readonly keys: Set<string>
-  /** XOR of the live halves of the owner's registrations' hashes: the live digest, kept current. */
-  readonly liveSum: Uint8Array
-  /** XOR of the summary halves of all the owner's statements' hashes. */
-  readonly statementsSum: Uint8Array
+  /**
+   * Running digests, kept current in O(1) per change: the first half is the XOR of the live
+   * halves of the owner's registrations' hashes (the live digest a heartbeat vouches for), the
+   * second the XOR of the summary halves of all its statements' hashes (the summary hash).
+   */
+  readonly sums: Uint8Array
   liveCount: number
-  /** Caches: copies of the sums handed out, the highest counter held, the next expiry time. */
-  liveDigest: Uint8Array | undefined
-  summaryHash: Uint8Array | undefined
+  /** Caches: the highest counter held, and a lower bound of the next expiry time. */
   maxCounter: bigint | undefined
   deadline: number | undefined
 }
@@ -251,7 +251,9 @@ export class ServiceSet {
   /** Hash of an owner's live registrations (key and version): what its heartbeat vouches for. */
   liveDigest(ownerId: string): Uint8Array {
     const owner = this.#owners.get(ownerId)
-    return owner === undefined ? new Uint8Array(OWNER_DIGEST_BYTES) : this.#liveDigest(owner)
+    return owner === undefined
+      ? new Uint8Array(OWNER_DIGEST_BYTES)
+      : owner.sums.slice(0, OWNER_DIGEST_BYTES)
   }
 
   /** Number of live registrations held for an owner. */
@@ -274,7 +276,7 @@ export class ServiceSet {
         incarnation: owner.incarnation,
         heartbeatCounter: owner.heartbeat?.statement.version.counter ?? 0n,
         maxCounter: this.#maxCounter(owner),
-        statementsHash: this.#summaryHash(owner),
+        statementsHash: owner.sums.slice(OWNER_DIGEST_BYTES),
       })
     }
     return out
@@ -296,7 +298,7 @@ export class ServiceSet {
       if (r !== undefined && r.incarnation > owner.incarnation) continue
       if (r === undefined || r.incarnation < owner.incarnation) {
         out.push(...this.ownerEntries(owner))
-      } else if (!bytesEqualFast(r.statementsHash, this.#summaryHash(owner))) {
+      } else if (!sumEquals(owner.sums, OWNER_DIGEST_BYTES, r.statementsHash)) {
         const after = r.maxCounter < this.#maxCounter(owner) ? r.maxCounter : -1n
         out.push(...this.#ownerEntriesAfter(owner, after))
       } else if (
@@ -318,11 +320,8 @@ export class ServiceSet {
         heartbeat: undefined,
         vouched: undefined,
         keys: new Set(),
-        liveSum: new Uint8Array(OWNER_DIGEST_BYTES),
-        statementsSum: new Uint8Array(OWNER_DIGEST_BYTES),
+        sums: new Uint8Array(2 * OWNER_DIGEST_BYTES),
         liveCount: 0,
-        liveDigest: undefined,
-        summaryHash: undefined,
         maxCounter: 0n,
         deadline: undefined,
       }
@@ -408,12 +407,10 @@ export class ServiceSet {
   /** Adds a statement to (or takes it from) the owner's running sums and counts. */
   #account(owner: OwnerState, s: InstanceStatement, added: boolean): void {
     const hash = statementHash(s)
-    xorInto(owner.statementsSum, hash, OWNER_DIGEST_BYTES)
-    owner.summaryHash = undefined
+    xorInto(owner.sums, hash, OWNER_DIGEST_BYTES)
     if (s.kind === 'registration') {
-      xorInto(owner.liveSum, hash, 0)
+      xorInto(owner.sums, hash, 0)
       owner.liveCount += added ? 1 : -1
-      owner.liveDigest = undefined
     }
     if (!added) {
       owner.maxCounter = undefined
@@ -446,7 +443,7 @@ export class ServiceSet {
     return (
       hb !== undefined &&
       hb.statement.version.incarnation === owner.incarnation &&
-      bytesEqualFast(hb.statement.ownerDigest, this.#liveDigest(owner))
+      sumEquals(owner.sums, 0, hb.statement.ownerDigest)
     )
   }
 
@@ -461,16 +458,6 @@ export class ServiceSet {
       owner.vouched = owner.heartbeat
     }
     return owner.vouched
-  }
-
-  #liveDigest(owner: OwnerState): Uint8Array {
-    owner.liveDigest ??= owner.liveSum.slice()
-    return owner.liveDigest
-  }
-
-  #summaryHash(owner: OwnerState): Uint8Array {
-    owner.summaryHash ??= owner.statementsSum.slice()
-    return owner.summaryHash
   }
 
   #maxCounter(owner: OwnerState): bigint {
@@ -559,14 +546,19 @@ function statementHash(s: InstanceStatement): Uint8Array {
   return hash
 }
 
-function xorInto(sum: Uint8Array, hash: Uint8Array, offset: number): void {
-  for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) ^ (hash[offset + i] as number)
+/** XORs the half of `hash` at `offset` into the same half of `sums`. */
+function xorInto(sums: Uint8Array, hash: Uint8Array, offset: number): void {
+  for (let i = offset; i < offset + OWNER_DIGEST_BYTES; i++)
+    sums[i] = (sums[i] as number) ^ (hash[i] as number)
+}
+
+/** True when the half of `sums` at `offset` equals `digest`. */
+function sumEquals(sums: Uint8Array, offset: number, digest: Uint8Array): boolean {
+  if (digest.byteLength !== OWNER_DIGEST_BYTES) return false
+  for (let i = 0; i < OWNER_DIGEST_BYTES; i++) if (sums[offset + i] !== digest[i]) return false
+  return true
 }
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
-}
-
-function bytesEqualFast(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
 }
