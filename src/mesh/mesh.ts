@@ -5,7 +5,9 @@
  *
  * Dissemination
  * - Push: every statement this node signs (registration, tombstone, heartbeat) is broadcast at
- *   once. The transport (gossipsub in the node) forwards it through the cluster.
+ *   once. The transport (gossipsub in the node) forwards it through the cluster. Changes made
+ *   with no neighbour (a node registers before its first connection) are pushed again, all of
+ *   this node's statements, when the first neighbour connects.
  * - Pull/push anti-entropy: on every new connection (started by the end with the smaller peer
  *   ID: one exchange serves both), every `antiEntropyIntervalMs` with one random neighbour, and
  *   when a heartbeat shows this replica is missing something of its owner (a pull: with that
@@ -109,6 +111,8 @@ export class Mesh implements DiscoveryNode {
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY
   #lastSweepAt = Number.NEGATIVE_INFINITY
   #skippedSweep = false
+  /** Set when this node registered or deregistered with no neighbour to push to. */
+  #unannounced = false
 
   constructor(init: MeshInit) {
     this.transport = init.transport
@@ -337,7 +341,18 @@ export class Mesh implements DiscoveryNode {
       const heartbeat = this.owner.heartbeat(this.replica.set)
       this.replica.applyVerified(heartbeat, 0, now)
       entries.push({ statement: heartbeat, refreshedAt: now })
+      if (this.transport.peers().length === 0) this.#unannounced = true
     }
+    await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
+  }
+
+  /** Pushes every statement this node owns again: changes made while it had no neighbour reached nobody. */
+  async #announce(): Promise<void> {
+    this.#unannounced = false
+    const now = this.scheduler.now()
+    const heartbeat = this.owner.heartbeat(this.replica.set)
+    this.replica.applyVerified(heartbeat, 0, now)
+    const entries = [...this.replica.set.ownerEntries(this.peerId)]
     await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
   }
 
@@ -375,8 +390,9 @@ export class Mesh implements DiscoveryNode {
 
   #onPeer(event: PeerEvent): void {
     if (this.#state !== 'running') return
-    if (event.type === 'connected' && this.peerId < event.peer)
-      void this.syncWith(event.peer).catch(() => undefined)
+    if (event.type !== 'connected') return
+    if (this.#unannounced) void this.#announce()
+    if (this.peerId < event.peer) void this.syncWith(event.peer).catch(() => undefined)
   }
 
   #onFrame(from: string, bytes: Uint8Array): void {

@@ -75,6 +75,39 @@ test('partition-heal at small scale splits the brain during the partition only',
   )
 })
 
+test('nodes that register before their first connection are in every set within one heartbeat period', async () => {
+  // wan preset: heartbeats every 2 s. Registrations made with no neighbour reach nobody; the
+  // node pushes them again when its first neighbour connects (after detectMs = 500 ms).
+  const scenario = { ...loadScenario('steady-state'), nodes: 40, durationMs: 4_000 }
+  const summary = await runScenario(scenario, { seed: 5 })
+  assert.equal(summary.convergence.unconvergedNodes, 0)
+  assert.ok(
+    (summary.convergence.clusterMs ?? Number.POSITIVE_INFINITY) < 2_000,
+    `converged after ${summary.convergence.clusterMs} ms`,
+  )
+})
+
+test('after a heal, nodes that were alone in the partition are pulled from their owners within seconds', async () => {
+  // Heartbeats from owners this replica lacks queue pulls from those owners, one per
+  // syncBackoffMs (1 s in wan); a node isolated in the partition is known by nobody at heal.
+  const scenario = {
+    ...loadScenario('partition-heal'),
+    nodes: 60,
+    instancesPerNode: 2,
+    durationMs: 40_000,
+    events: [
+      { at: 10_000, type: 'partition' as const, groups: [{ slots: [0] }, { slots: [1] }] },
+      { at: 30_000, type: 'heal' as const },
+    ],
+  }
+  const summary = await runScenario(scenario, { seed: 2 })
+  assert.deepEqual(checkProperties(summary, 5_000), [])
+  assert.ok(
+    (summary.convergence.clusterMs ?? Number.POSITIVE_INFINITY) <= 3_000,
+    `converged ${summary.convergence.clusterMs} ms after the heal`,
+  )
+})
+
 test('a restart while a graceful stop is still sending its tombstones leaves the new process running', async () => {
   const summary = await runScenario(
     {
