@@ -113,6 +113,7 @@ export class Mesh implements DiscoveryNode {
   #skippedSweep = false
   /** Set when this node registered or deregistered with no neighbour to push to. */
   #unannounced = false
+  #announcedAt = Number.NEGATIVE_INFINITY
 
   constructor(init: MeshInit) {
     this.transport = init.transport
@@ -350,6 +351,7 @@ export class Mesh implements DiscoveryNode {
   async #announce(): Promise<void> {
     this.#unannounced = false
     const now = this.scheduler.now()
+    this.#announcedAt = now
     const heartbeat = this.owner.heartbeat(this.replica.set)
     this.replica.applyVerified(heartbeat, 0, now)
     const entries = [...this.replica.set.ownerEntries(this.peerId)]
@@ -392,7 +394,16 @@ export class Mesh implements DiscoveryNode {
     if (this.#state !== 'running') return
     if (event.type !== 'connected') return
     if (this.#unannounced) void this.#announce()
-    if (this.peerId < event.peer) void this.syncWith(event.peer).catch(() => undefined)
+    if (this.peerId > event.peer) return
+    const sync = (): void => void this.syncWith(event.peer).catch(() => undefined)
+    // Just announced: so did every node that started with it, most likely. Waiting lets their
+    // pushes land first, so the digest is current and the answer does not repeat them.
+    const wait = this.#announcedAt + this.config.syncBackoffMs - this.scheduler.now()
+    if (wait <= 0) sync()
+    else
+      this.scheduler.setTimer(wait, () => {
+        if (this.#state === 'running') sync()
+      })
   }
 
   #onFrame(from: string, bytes: Uint8Array): void {
