@@ -14,7 +14,8 @@
  *   owner, or the forwarding neighbour when the owner is not reachable; at most one pull per
  *   `syncBackoffMs`, since one answer often brings what several heartbeats pointed at), the node
  *   sends its digest; the peer answers with what this node lacks plus its own digest, and this
- *   node answers with what the peer lacks.
+ *   node answers with what the peer lacks. This node runs these one at a time (sync-queue.ts),
+ *   so each request's digest includes the previous answers. `syncWith` starts one at once.
  * - Expiry: swept every `expiryIntervalMs` on this node's clock.
  *
  * Frames from peers are decoded and merged defensively: a bad frame or statement is counted by
@@ -39,6 +40,10 @@ import type { MeshConfig } from './config.ts'
 import { EventQueue, type WatchEvent } from './events.ts'
 import type { DiscoveryNode } from './node-api.ts'
 import type { Scheduler } from './scheduler.ts'
+import { SyncQueue } from './sync-queue.ts'
+
+/** How many sync backoffs an exchange may wait for its answer before the next one starts. */
+const SYNC_REPLY_WAIT_BACKOFFS = 4
 
 export interface MeshInit {
   transport: Transport
@@ -95,6 +100,7 @@ export class Mesh implements DiscoveryNode {
   readonly #listeners = new Set<ChangeListener>()
   readonly #watchers = new Set<EventQueue<WatchEvent>>()
   readonly #timers: Array<() => void> = []
+  readonly #syncs: SyncQueue
   readonly #stats = {
     framesReceived: 0,
     framesRejected: 0,
@@ -127,6 +133,11 @@ export class Mesh implements DiscoveryNode {
       ownerRetentionMs: init.config.ownerRetentionMs,
       ...(init.openStatement === undefined ? {} : { openStatement: init.openStatement }),
     })
+    this.#syncs = new SyncQueue(
+      (peer) => this.syncWith(peer),
+      init.scheduler,
+      SYNC_REPLY_WAIT_BACKOFFS * init.config.syncBackoffMs,
+    )
     this.owner = new LocalOwner(
       init.signer,
       init.incarnation ?? nextIncarnation(init.scheduler.now()),
@@ -283,6 +294,7 @@ export class Mesh implements DiscoveryNode {
     }
     this.#state = 'stopping'
     for (const cancel of this.#timers) cancel()
+    this.#syncs.close()
     const tombstones = [...this.#specs.entries()].map(([key, spec]) => {
       this.#specs.delete(key)
       return this.owner.deregister(
@@ -387,7 +399,7 @@ export class Mesh implements DiscoveryNode {
     const peers = this.transport.peers()
     if (peers.length === 0) return
     const peer = peers[Math.floor(this.#random() * peers.length) % peers.length] as string
-    void this.syncWith(peer).catch(() => undefined)
+    this.#syncs.request(peer)
   }
 
   #onPeer(event: PeerEvent): void {
@@ -395,7 +407,7 @@ export class Mesh implements DiscoveryNode {
     if (event.type !== 'connected') return
     if (this.#unannounced) void this.#announce()
     if (this.peerId > event.peer) return
-    const sync = (): void => void this.syncWith(event.peer).catch(() => undefined)
+    const sync = (): void => this.#syncs.request(event.peer)
     // Just announced: so did every node that started with it, most likely. Waiting lets their
     // pushes land first, so the digest is current and the answer does not repeat them.
     const wait = this.#announcedAt + this.config.syncBackoffMs - this.scheduler.now()
@@ -436,6 +448,7 @@ export class Mesh implements DiscoveryNode {
           packFrames(delta, now, this.replica.limits.maxFrameBytes, reply, false),
         ).catch(() => undefined)
       }
+      if (!frame.wantReply) this.#syncs.answered(from)
     }
     if (this.#pullsWanted.size > 0) this.#schedulePull()
   }
@@ -465,9 +478,7 @@ export class Mesh implements DiscoveryNode {
       this.#pullsWanted.delete(owner)
       if (this.replica.set.inSyncWith(owner)) continue
       this.#lastPullAt = this.scheduler.now()
-      void this.syncWith(owner)
-        .catch(() => (owner === forwarder ? undefined : this.syncWith(forwarder)))
-        .catch(() => undefined)
+      this.#syncs.request(owner, forwarder)
       break
     }
     if (this.#pullsWanted.size > 0) this.#schedulePull()
