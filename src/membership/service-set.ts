@@ -29,7 +29,6 @@
  * Tombstones are kept for TOMBSTONE_RETENTION_FACTOR times the TTL of what they delete, which
  * outlives every copy of the deleted registration (no copy is refreshed after the delete).
  */
-import { createHash } from 'node:crypto'
 import type {
   HeartbeatStatement,
   InstanceStatement,
@@ -72,9 +71,9 @@ interface OwnerState {
   /** Instance keys (registrations and tombstones) held for this owner. */
   readonly keys: Set<string>
   /**
-   * Running digests, kept current in O(1) per change: the first half is the XOR of the live
-   * halves of the owner's registrations' hashes (the live digest a heartbeat vouches for), the
-   * second the XOR of the summary halves of all its statements' hashes (the summary hash).
+   * Running digests, kept current in O(1) per change: the first half XORs the first 16 bytes of
+   * the signatures of the owner's registrations (the live digest a heartbeat vouches for), the
+   * second XORs the next 16 bytes of the signatures of all its statements (the summary hash).
    */
   readonly sums: Uint8Array
   liveCount: number
@@ -406,7 +405,9 @@ export class ServiceSet {
 
   /** Adds a statement to (or takes it from) the owner's running sums and counts. */
   #account(owner: OwnerState, s: InstanceStatement, added: boolean): void {
-    const hash = statementHash(s)
+    // The signature is a pseudo-random function of the statement, unique to it, and already in
+    // memory: its first half feeds the live digest, its second the summary.
+    const hash = s.signed.signature
     xorInto(owner.sums, hash, OWNER_DIGEST_BYTES)
     if (s.kind === 'registration') {
       xorInto(owner.sums, hash, 0)
@@ -525,25 +526,6 @@ export function resolveEntry<S extends Statement>(
     }
   }
   return { outcome: 'duplicate', entry: current }
-}
-
-const statementHashes = new WeakMap<InstanceStatement, Uint8Array>()
-
-/**
- * A statement's hash over its key and version: the first half goes into its owner's live digest
- * (registrations only), the second into the owner's summary. Both digests are the XOR of these
- * halves, so they are order-independent and updated in O(1) as statements come and go. One
- * version of one owner names one statement, so key and version identify it (the kind included).
- */
-function statementHash(s: InstanceStatement): Uint8Array {
-  let hash = statementHashes.get(s)
-  if (hash === undefined) {
-    hash = createHash('sha256')
-      .update(`${s.key}\t${s.version.incarnation}.${s.version.counter}`)
-      .digest()
-    statementHashes.set(s, hash)
-  }
-  return hash
 }
 
 /** XORs the half of `hash` at `offset` into the same half of `sums`. */
