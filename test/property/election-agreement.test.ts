@@ -15,6 +15,7 @@ import { handoverDelayMs, majorityOf } from '../../src/election/quorum.ts'
 import { leaderOf } from '../../src/election/rules.ts'
 import type { Instance } from '../../src/membership/types.ts'
 import { type Cluster, type SimNode, startCluster } from '../election/cluster.ts'
+import { clusterBase, linkArbs, offsetsArb } from './election-scenarios.ts'
 
 const SERVICES = ['svc', 'db'] as const
 const DRIFT = { maxClockDriftRatio: DEFAULT_MAX_CLOCK_DRIFT_RATIO }
@@ -40,10 +41,8 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 
 const scenarioArb = fc.record({
   size: fc.integer({ min: 2, max: 5 }),
-  seed: fc.nat(1_000_000),
-  latencyMs: fc.integer({ min: 1, max: 20 }),
-  jitterMs: fc.integer({ min: 0, max: 10 }),
-  offsets: fc.array(fc.integer({ min: -5000, max: 5000 }), { minLength: 5, maxLength: 5 }),
+  ...linkArbs,
+  offsets: offsetsArb(5000),
   /** Per node: which services it registers (bit 0 svc, bit 1 db). */
   registrations: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 5, maxLength: 5 }),
   actions: fc.array(actionArb, { maxLength: 4 }),
@@ -65,10 +64,7 @@ it('every connected component converges on exactly one leader per service', asyn
   await fc.assert(
     fc.asyncProperty(scenarioArb, async (s) => {
       const cluster = await startCluster({
-        size: s.size,
-        seed: s.seed,
-        latencyMs: s.latencyMs,
-        jitterMs: s.jitterMs,
+        ...clusterBase(s),
         skews: s.offsets.map((offsetMs) => ({ offsetMs })),
         ...(s.quorum ? { election: { quorum: { expectedNodes: s.size } } } : {}),
       })

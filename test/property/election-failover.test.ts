@@ -12,13 +12,12 @@ import { compareByAge } from '../../src/election/rules.ts'
 import { baseTerm } from '../../src/election/term.ts'
 import type { Instance } from '../../src/membership/types.ts'
 import { type SimNode, startCluster } from '../election/cluster.ts'
+import { clusterBase, linkArbs, offsetsArb } from './election-scenarios.ts'
 
 const scenarioArb = fc.record({
   size: fc.integer({ min: 3, max: 5 }),
-  seed: fc.nat(1_000_000),
-  latencyMs: fc.integer({ min: 1, max: 20 }),
-  jitterMs: fc.integer({ min: 0, max: 10 }),
-  offsets: fc.array(fc.integer({ min: -5000, max: 5000 }), { minLength: 5, maxLength: 5 }),
+  ...linkArbs,
+  offsets: offsetsArb(5000),
   /** How the leader goes: kill -9, deregister of its instance, or a graceful node stop. */
   exit: fc.constantFrom('crash', 'deregister', 'stop'),
   quorum: fc.boolean(),
@@ -31,10 +30,7 @@ it('replaces a crashed leader within TTL + one heartbeat and a leaver within one
     fc.asyncProperty(scenarioArb, async (s) => {
       const driftBound = 0.01
       const cluster = await startCluster({
-        size: s.size,
-        seed: s.seed,
-        latencyMs: s.latencyMs,
-        jitterMs: s.jitterMs,
+        ...clusterBase(s),
         skews: s.offsets.map((offsetMs) => ({ offsetMs })),
         ...(s.quorum
           ? { election: { quorum: { expectedNodes: s.size, maxClockDriftRatio: driftBound } } }

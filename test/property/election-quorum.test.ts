@@ -11,6 +11,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import fc from 'fast-check'
 import { type SimNode, startCluster } from '../election/cluster.ts'
+import { clusterBase, linkArbs, offsetsArb } from './election-scenarios.ts'
 
 interface Lease {
   readonly key: string
@@ -43,11 +44,9 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 const scenarioArb = fc
   .record({
     size: fc.integer({ min: 3, max: 5 }),
-    seed: fc.nat(1_000_000),
-    latencyMs: fc.integer({ min: 1, max: 20 }),
-    jitterMs: fc.integer({ min: 0, max: 10 }),
+    ...linkArbs,
     driftBound: fc.constantFrom(0, 0.001, 0.01, 0.05, 0.1),
-    offsets: fc.array(fc.integer({ min: -10_000, max: 10_000 }), { minLength: 5, maxLength: 5 }),
+    offsets: offsetsArb(10_000),
     /** Drift of each node as a fraction of the bound, in [-1, 1]. */
     drifts: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 5, maxLength: 5 }),
     /** When each node registers, ms after start; on a 100 ms grid so that some coincide. */
@@ -87,10 +86,7 @@ it('two instances of a service never hold overlapping leases in quorum mode', as
   await fc.assert(
     fc.asyncProperty(scenarioArb, async (s) => {
       const cluster = await startCluster({
-        size: s.size,
-        seed: s.seed,
-        latencyMs: s.latencyMs,
-        jitterMs: s.jitterMs,
+        ...clusterBase(s),
         skews: s.skews,
         election: { quorum: { expectedNodes: s.size, maxClockDriftRatio: s.driftBound } },
       })
