@@ -351,9 +351,7 @@ export class Mesh implements DiscoveryNode {
       // A registration or tombstone changes this owner's live digest. A fresh heartbeat in the
       // same frame lets every receiver match the new view at once, instead of seeing a mismatch
       // and asking for a sync until the next heartbeat.
-      const heartbeat = this.owner.heartbeat(this.replica.set)
-      this.replica.applyVerified(heartbeat, 0, now)
-      entries.push({ statement: heartbeat, refreshedAt: now })
+      entries.push(this.#freshHeartbeat(now))
       if (this.transport.peers().length === 0) this.#unannounced = true
     }
     await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
@@ -364,10 +362,16 @@ export class Mesh implements DiscoveryNode {
     this.#unannounced = false
     const now = this.scheduler.now()
     this.#announcedAt = now
-    const heartbeat = this.owner.heartbeat(this.replica.set)
-    this.replica.applyVerified(heartbeat, 0, now)
+    this.#freshHeartbeat(now)
     const entries = [...this.replica.set.ownerEntries(this.peerId)]
     await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
+  }
+
+  /** Signs a heartbeat for this node's current view of itself and merges it locally. */
+  #freshHeartbeat(now: number): Entry {
+    const heartbeat = this.owner.heartbeat(this.replica.set)
+    this.replica.applyVerified(heartbeat, 0, now)
+    return { statement: heartbeat, refreshedAt: now }
   }
 
   #heartbeat(): void {
