@@ -10,7 +10,13 @@ import { toConditions } from './conditions.ts'
 import type { SimNetwork } from './network.ts'
 import type { Observer } from './observer.ts'
 import type { EventQueue } from './queue.ts'
-import type { FaultEvent, FaultType, NodeSelector, Scenario } from './scenario.ts'
+import {
+  type FaultEvent,
+  type FaultType,
+  joinedNodes,
+  type NodeSelector,
+  type Scenario,
+} from './scenario.ts'
 import type { TraceHash } from './trace.ts'
 
 /** One fault as the timeline shows it (times in ms from the start of the run). */
@@ -127,7 +133,7 @@ export class FaultInjector {
         label = `rolling-restart ${slots.length}`
         break
       case 'join': {
-        const count = Math.max(1, Math.round(event.count * this.#deps.scenario.nodes))
+        const count = joinedNodes(event, this.#deps.scenario.nodes)
         for (let i = 0; i < count; i++) {
           const slot = this.#deps.addNode()
           const delay = this.#deps.random() * event.spreadMs

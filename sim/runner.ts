@@ -9,6 +9,7 @@
  * (scenario, seed), and the trace hash checks that event for event.
  */
 import {
+  heartbeatSchedule,
   lanMeshConfig,
   localMeshConfig,
   type MeshConfig,
@@ -25,7 +26,7 @@ import { SimNetwork } from './network.ts'
 import { Observer } from './observer.ts'
 import { EventQueue } from './queue.ts'
 import { Sampler } from './sampler.ts'
-import type { NodeSelector, Scenario } from './scenario.ts'
+import { maxNodesOf, type NodeSelector, type Scenario } from './scenario.ts'
 import { type SimSummary, summarize } from './summary.ts'
 import { TraceHash } from './trace.ts'
 
@@ -69,8 +70,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     scenario.clocks?.driftPpm ?? 0,
     ...scenario.events.map((e) => (e.type === 'skew' ? Math.abs(e.driftPpm) : 0)),
   )
-  const expiryBound =
-    (config.defaultTtlMs + config.expiryIntervalMs) * (1 + (2 * maxDriftPpm) / 1e6) + 1000
+  // A crashed node's instances live their TTL, or the lease its heartbeats carried.
+  const lifetime = Math.max(
+    config.defaultTtlMs,
+    heartbeatSchedule(config, maxNodesOf(scenario)).leaseMs,
+  )
+  const expiryBound = (lifetime + config.expiryIntervalMs) * (1 + (2 * maxDriftPpm) / 1e6) + 1000
   const now = () => queue.now - SIM_EPOCH
   const observer = new Observer(now, expiryBound)
   const elections =

@@ -78,6 +78,18 @@ export type FaultType = FaultEvent['type']
 
 export type MeshTimings = Omit<MeshConfig, 'cluster' | 'limits'>
 
+/** Nodes a join event adds: `count` is a fraction of the scenario's nodes, at least one. */
+export function joinedNodes(event: { readonly count: number }, nodes: number): number {
+  return Math.max(1, Math.round(event.count * nodes))
+}
+
+/** The most nodes a scenario ever has: its slots plus every join. */
+export function maxNodesOf(scenario: Scenario): number {
+  let total = scenario.nodes
+  for (const e of scenario.events) if (e.type === 'join') total += joinedNodes(e, scenario.nodes)
+  return total
+}
+
 export interface Scenario {
   readonly name: string
   readonly description?: string

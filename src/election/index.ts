@@ -57,11 +57,23 @@
  */
 import type { DiscoveryNode } from '../mesh/node-api.ts'
 import { type Election, ElectionShell } from './election.ts'
+import { InvalidElectionOptionsError } from './errors.ts'
 import { type ElectionOptions, resolveElectionOptions } from './options.ts'
 
-/** Starts an election over `node`'s service set. Throws InvalidElectionOptionsError on bad options. */
+/**
+ * Starts an election over `node`'s service set. Throws InvalidElectionOptionsError on bad
+ * options, and in quorum mode when the expected cluster exceeds the node's heartbeat capacity:
+ * there, heartbeats would be spaced out with leases beyond the TTL the lease argument uses.
+ */
 export function createElection(node: DiscoveryNode, options?: ElectionOptions): Election {
-  return new ElectionShell(node, resolveElectionOptions(options))
+  const resolved = resolveElectionOptions(options)
+  const capacity = node.heartbeatCapacity()
+  if (resolved.quorum !== undefined && resolved.quorum.expectedNodes > capacity) {
+    throw new InvalidElectionOptionsError(
+      `quorum mode needs quorum.expectedNodes (${resolved.quorum.expectedNodes}) within the node's heartbeat capacity (${capacity}); raise maxHeartbeatsPerSecond`,
+    )
+  }
+  return new ElectionShell(node, resolved)
 }
 
 export { type ClockSkew, SkewedScheduler } from './clock-skew.ts'

@@ -25,6 +25,11 @@
  * A node that (re)gains a majority, or starts, also waits G (for the candidate's TTL) before
  * naming anyone, long enough to learn of a leader the majority already has: a late joiner or a
  * healed minority cannot name a second leader.
+ *
+ * The argument takes T as the time a crashed owner's instance lives at receivers, and W as the
+ * default TTL. Both hold while the cluster fits the nodes' heartbeat capacity; beyond it,
+ * heartbeats carry leases longer than T (src/mesh/config.ts), so createElection refuses quorum
+ * mode for an expected cluster larger than that.
  */
 import type { Instance } from '../membership/types.ts'
 

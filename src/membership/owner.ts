@@ -78,8 +78,11 @@ export class LocalOwner {
     ) as TombstoneStatement
   }
 
-  /** Signs a heartbeat vouching for this owner's live registrations in `set`. */
-  heartbeat(set: ServiceSet): HeartbeatStatement {
+  /**
+   * Signs a heartbeat vouching for this owner's live registrations in `set`, keeping them alive
+   * for `leaseMs` at receivers when that exceeds their TTLs (0: their TTLs alone).
+   */
+  heartbeat(set: ServiceSet, leaseMs = 0): HeartbeatStatement {
     return signStatement(
       this.signer,
       this.#nextVersion(),
@@ -87,6 +90,7 @@ export class LocalOwner {
         heartbeat: {
           ownerDigest: set.liveDigest(this.ownerId),
           count: set.liveCount(this.ownerId),
+          leaseMs,
         },
       },
       this.limits,

@@ -107,10 +107,10 @@ export class Replica {
   applyVerified(statement: Statement, ageMs: number, now: number): ReceiveResult {
     const lifetime =
       statement.kind === 'registration'
-        ? statement.instance.ttlMs
+        ? Math.max(statement.instance.ttlMs, this.set.leaseCovering(statement))
         : statement.kind === 'tombstone'
           ? statement.ttlMs * TOMBSTONE_RETENTION_FACTOR
-          : this.set.ownerRetentionMs
+          : this.set.retentionOf(statement)
     if (ageMs >= lifetime) {
       this.stats.expiredOnArrival++
       return { outcome: 'expired-on-arrival', changes: NONE, statement }

@@ -26,6 +26,11 @@
  * causes no flap, while records nobody vouches for any more run out their TTL. `vouched` is local
  * expiry bookkeeping, not merged state, so merge stays a pure join.
  *
+ * Leases. An owner in a large cluster spaces its heartbeats out (so each node receives a bounded
+ * number per second) and signs a lease into each: the registrations a heartbeat vouches for live
+ * max(TTL, lease) from it. A registration forwarded with an age beyond its TTL is still taken when
+ * the owner's newest heartbeat here covers it with a lease that has not run out.
+ *
  * Tombstones are kept for TOMBSTONE_RETENTION_FACTOR times the TTL of what they delete, which
  * outlives every copy of the deleted registration (no copy is refreshed after the delete).
  */
@@ -160,7 +165,7 @@ export class ServiceSet {
       const s = entry.statement
       const due =
         s.kind === 'registration'
-          ? effectiveRefresh(entry, vouched) + s.instance.ttlMs
+          ? liveUntil(entry as Entry<RegistrationStatement>, vouched)
           : entry.refreshedAt + s.ttlMs * TOMBSTONE_RETENTION_FACTOR
       if (now < due) {
         if (due < deadline) deadline = due
@@ -170,7 +175,7 @@ export class ServiceSet {
       if (s.kind === 'registration') changes.push({ type: 'expired', instance: s.instance })
     }
     if (owner.heartbeat !== undefined) {
-      const forgetAt = owner.heartbeat.refreshedAt + this.ownerRetentionMs
+      const forgetAt = owner.heartbeat.refreshedAt + this.retentionOf(owner.heartbeat.statement)
       if (now >= forgetAt) owner.heartbeat = undefined
       else if (forgetAt < deadline) deadline = forgetAt
     }
@@ -206,13 +211,33 @@ export class ServiceSet {
     return [...this.#owners.keys()]
   }
 
-  /** Owners whose newest heartbeat was refreshed at or after `since` (this replica's clock). */
-  ownersHeardSince(since: number): string[] {
+  /**
+   * Owners still alive at `now` by their newest heartbeat: refreshed within `windowMs`, or
+   * within the lease it signed when that is longer.
+   */
+  liveOwners(now: number, windowMs: number): string[] {
     const out: string[] = []
     for (const [ownerId, owner] of this.#owners) {
-      if (owner.heartbeat !== undefined && owner.heartbeat.refreshedAt >= since) out.push(ownerId)
+      const hb = owner.heartbeat
+      if (hb !== undefined && now - hb.refreshedAt <= Math.max(windowMs, hb.statement.leaseMs))
+        out.push(ownerId)
     }
     return out
+  }
+
+  /** How long a heartbeat (and with it its owner's incarnation floor) is remembered. */
+  retentionOf(heartbeat: HeartbeatStatement): number {
+    return Math.max(this.ownerRetentionMs, heartbeat.leaseMs)
+  }
+
+  /**
+   * The lease this replica's newest heartbeat of the statement's owner grants it: that
+   * heartbeat's lease if it is newer than the registration (so it covers it), else 0.
+   */
+  leaseCovering(statement: Statement): number {
+    if (statement.kind !== 'registration') return 0
+    const hb = this.#owners.get(statement.owner)?.heartbeat?.statement
+    return hb !== undefined && compareVersions(statement.version, hb.version) < 0 ? hb.leaseMs : 0
   }
 
   /** Every statement held, with the effective refresh time to compute its age from. */
@@ -484,13 +509,29 @@ export function mergeSets(a: ServiceSet, b: ServiceSet): ServiceSet {
   return merged
 }
 
+/** When a registration runs out: its TTL from its own refresh, or from the vouching heartbeat's, with its lease. */
+function liveUntil(
+  entry: Entry<RegistrationStatement>,
+  vouched: Entry<HeartbeatStatement> | undefined,
+): number {
+  const ttl = entry.statement.instance.ttlMs
+  const own = entry.refreshedAt + ttl
+  if (vouched === undefined || !covers(vouched, entry)) return own
+  return Math.max(own, vouched.refreshedAt + Math.max(ttl, vouched.statement.leaseMs))
+}
+
+/** True when the heartbeat is newer than the registration, so it vouches for it. */
+function covers(vouched: Entry<HeartbeatStatement>, entry: Entry<InstanceStatement>): boolean {
+  return compareVersions(entry.statement.version, vouched.statement.version) < 0
+}
+
 /** A registration's refresh time, including what a vouching heartbeat grants: it covers what existed at its version. */
 function effectiveRefresh(
   entry: Entry<InstanceStatement>,
   vouched: Entry<HeartbeatStatement> | undefined,
 ): number {
   if (entry.statement.kind !== 'registration' || vouched === undefined) return entry.refreshedAt
-  return compareVersions(entry.statement.version, vouched.statement.version) < 0
+  return covers(vouched, entry)
     ? Math.max(entry.refreshedAt, vouched.refreshedAt)
     : entry.refreshedAt
 }

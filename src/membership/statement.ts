@@ -5,7 +5,9 @@
  * - registration: an instance exists with this content (create or update);
  * - tombstone: an instance is deleted (remembered only as long as the TTL of what it deletes);
  * - heartbeat: "my live registrations hash to D" — one constant-size statement refreshes every
- *   instance the owner has, so refresh cost does not grow with instances per node.
+ *   instance the owner has, so refresh cost does not grow with instances per node. In a large
+ *   cluster it also carries a lease: how long receivers keep those instances when that is
+ *   longer than their TTLs (an owner that spaces its heartbeats extends their lifetime with it).
  *
  * Receivers verify the signature over the exact body bytes before parsing the body, and never
  * re-encode: the bytes that were signed are the canonical encoding and are forwarded as they are.
@@ -68,6 +70,8 @@ export interface HeartbeatStatement extends StatementBase {
   readonly kind: 'heartbeat'
   readonly ownerDigest: Uint8Array
   readonly count: number
+  /** Lifetime (ms) this heartbeat gives the registrations it vouches for, if longer than their TTLs; 0: none. */
+  readonly leaseMs: number
 }
 
 export type InstanceStatement = RegistrationStatement | TombstoneStatement
@@ -88,7 +92,7 @@ export interface InstanceFields {
 export type StatementContent =
   | { registration: InstanceSpec & { createdAt: number; ttlMs: number } }
   | { tombstone: { service: string; id: string; ttlMs: number } }
-  | { heartbeat: { ownerDigest: Uint8Array; count: number } }
+  | { heartbeat: { ownerDigest: Uint8Array; count: number; leaseMs: number } }
 
 /** Signs a statement and returns it in the same form a receiver gets after verification. */
 export function signStatement(
@@ -122,6 +126,7 @@ export function signStatement(
     body.heartbeat = {
       ownerDigest: content.heartbeat.ownerDigest,
       statementCount: content.heartbeat.count,
+      leaseMs: content.heartbeat.leaseMs,
     }
   }
   const bodyBytes = wire.StatementBody.encode(body)
@@ -250,6 +255,7 @@ function interpretBody(
   if (h.ownerDigest.byteLength !== OWNER_DIGEST_BYTES) {
     throw new MalformedInputError(`owner digest must be ${OWNER_DIGEST_BYTES} bytes`)
   }
+  if (h.leaseMs !== 0) validateTtl(h.leaseMs, limits)
   return {
     kind: 'heartbeat',
     owner,
@@ -257,6 +263,7 @@ function interpretBody(
     signed,
     ownerDigest: h.ownerDigest,
     count: h.statementCount,
+    leaseMs: h.leaseMs,
   }
 }
 

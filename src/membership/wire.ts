@@ -588,6 +588,7 @@ export namespace Tombstone {
 export interface Heartbeat {
   ownerDigest: Uint8Array
   statementCount: number
+  leaseMs: number
 }
 
 export namespace Heartbeat {
@@ -610,13 +611,19 @@ export namespace Heartbeat {
           w.uint32(obj.statementCount)
         }
 
+        if ((obj.leaseMs != null && obj.leaseMs !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.leaseMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           ownerDigest: uint8ArrayAlloc(0),
-          statementCount: 0
+          statementCount: 0,
+          leaseMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -631,6 +638,10 @@ export namespace Heartbeat {
             }
             case 2: {
               obj.statementCount = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.leaseMs = reader.uint32()
               break
             }
             default: {

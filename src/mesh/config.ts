@@ -1,8 +1,15 @@
 /**
- * Protocol timing presets, all built from one base. Crash removal takes at most
- * `defaultTtlMs + expiryIntervalMs` after the last heartbeat a node saw; graceful removal takes
- * one push. Heartbeats are constant-size, but every one crosses the whole cluster, so their rate
- * sets a node's idle CPU and traffic (see bench:cluster).
+ * Protocol timing presets, all built from one base, and the heartbeat schedule for a cluster
+ * size. Crash removal takes at most `defaultTtlMs + expiryIntervalMs` after the last heartbeat a
+ * node saw; graceful removal takes one push. Heartbeats are constant-size, but every one crosses
+ * the whole cluster, so their rate sets a node's idle CPU and traffic (see bench:cluster).
+ *
+ * Scaling. Each node receives one heartbeat per owner per interval: N / interval per second.
+ * Once that would exceed `maxHeartbeatsPerSecond`, owners stretch their heartbeat interval (and
+ * the anti-entropy interval, whose digests also grow with N) by the smallest power of two that
+ * keeps it within the budget, and sign a lease of `defaultTtlMs` times the same factor into each
+ * heartbeat, so receivers keep their instances as long relative to the interval as before.
+ * Per-node load then stays flat as the cluster grows; crash removal grows with it instead.
  */
 import type { MembershipLimits } from '../membership/limits.ts'
 
@@ -25,8 +32,37 @@ export interface MeshConfig {
   syncBackoffMs: number
   /** How long an owner's incarnation floor is remembered after it was last heard. @default 600000 */
   ownerRetentionMs: number
+  /**
+   * Heartbeats per second a node should receive at most: beyond `maxHeartbeatsPerSecond ×
+   * heartbeatIntervalMs / 1000` nodes, intervals stretch and leases extend (see above). @default 50
+   */
+  maxHeartbeatsPerSecond: number
   /** Input bounds; see MembershipLimits. */
   limits: Partial<MembershipLimits>
+}
+
+/** What an owner does for a given cluster size. */
+export interface HeartbeatSchedule {
+  readonly heartbeatIntervalMs: number
+  readonly antiEntropyIntervalMs: number
+  /** Lease signed into heartbeats: 0 while the interval is the configured one. */
+  readonly leaseMs: number
+}
+
+/** How many nodes the configured heartbeat interval serves within the per-node budget. */
+export function heartbeatCapacity(config: MeshConfig): number {
+  return Math.floor((config.maxHeartbeatsPerSecond * config.heartbeatIntervalMs) / 1000)
+}
+
+/** The schedule for a cluster of `nodes` live nodes (as this node counts them). */
+export function heartbeatSchedule(config: MeshConfig, nodes: number): HeartbeatSchedule {
+  const load = (nodes * 1000) / (config.heartbeatIntervalMs * config.maxHeartbeatsPerSecond)
+  const stretch = load <= 1 ? 1 : 2 ** Math.ceil(Math.log2(load))
+  return {
+    heartbeatIntervalMs: config.heartbeatIntervalMs * stretch,
+    antiEntropyIntervalMs: config.antiEntropyIntervalMs * stretch,
+    leaseMs: stretch === 1 ? 0 : config.defaultTtlMs * stretch,
+  }
 }
 
 /** The base every preset starts from: a LAN of up to a few hundred nodes. */
@@ -39,6 +75,7 @@ export function defaultMeshConfig(): MeshConfig {
     expiryIntervalMs: 100,
     syncBackoffMs: 250,
     ownerRetentionMs: 600_000,
+    maxHeartbeatsPerSecond: 50,
     limits: {},
   }
 }
@@ -70,6 +107,7 @@ export function localMeshConfig(overrides: Partial<MeshConfig> = {}): MeshConfig
     antiEntropyIntervalMs: 2000,
     expiryIntervalMs: 50,
     syncBackoffMs: 100,
+    maxHeartbeatsPerSecond: 200,
     ...overrides,
   }
 }

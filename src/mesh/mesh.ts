@@ -17,6 +17,8 @@
  *   node answers with what the peer lacks. This node runs these one at a time (sync-queue.ts),
  *   so each request's digest includes the previous answers. `syncWith` starts one at once.
  * - Expiry: swept every `expiryIntervalMs` on this node's clock.
+ * - Scale: each heartbeat recomputes the schedule from the live nodes this node counts
+ *   (config.ts: beyond the heartbeat budget, intervals stretch and heartbeats sign a lease).
  *
  * Frames from peers are decoded and merged defensively: a bad frame or statement is counted by
  * its error code and dropped.
@@ -36,7 +38,12 @@ import type { Entry, ServiceChange } from '../membership/service-set.ts'
 import type { Statement } from '../membership/statement.ts'
 import type { PeerEvent, Transport } from '../membership/transport.ts'
 import type { Instance, InstanceSpec } from '../membership/types.ts'
-import type { MeshConfig } from './config.ts'
+import {
+  type HeartbeatSchedule,
+  heartbeatCapacity,
+  heartbeatSchedule,
+  type MeshConfig,
+} from './config.ts'
 import { EventQueue, type WatchEvent } from './events.ts'
 import type { DiscoveryNode } from './node-api.ts'
 import type { Scheduler } from './scheduler.ts'
@@ -44,6 +51,12 @@ import { SyncQueue } from './sync-queue.ts'
 
 /** How many sync backoffs an exchange may wait for its answer before the next one starts. */
 const SYNC_REPLY_WAIT_BACKOFFS = 4
+
+/**
+ * Stretched heartbeat intervals are shortened by up to this fraction at random, so the owners of
+ * a large cluster that started together do not heartbeat in lockstep bursts.
+ */
+const STRETCHED_HEARTBEAT_JITTER = 0.1
 
 export interface MeshInit {
   transport: Transport
@@ -115,6 +128,7 @@ export class Mesh implements DiscoveryNode {
   #lastPullAt = Number.NEGATIVE_INFINITY
   #pullScheduled = false
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY
+  #schedule: HeartbeatSchedule
   #lastSweepAt = Number.NEGATIVE_INFINITY
   #skippedSweep = false
   /** Set when this node registered or deregistered with no neighbour to push to. */
@@ -144,6 +158,7 @@ export class Mesh implements DiscoveryNode {
       this.replica.limits,
       init.config.defaultTtlMs,
     )
+    this.#schedule = heartbeatSchedule(init.config, 1)
   }
 
   /** This node's peer ID (the owner of its registrations). */
@@ -167,9 +182,18 @@ export class Mesh implements DiscoveryNode {
       onPeer: (event) => this.#onPeer(event),
     })
     this.#lastSweepAt = this.scheduler.now()
-    this.#every(this.config.heartbeatIntervalMs, () => this.#heartbeat())
-    this.#every(this.config.expiryIntervalMs, () => this.#expire())
-    this.#every(this.config.antiEntropyIntervalMs, () => this.#syncWithRandomPeer())
+    this.#every(
+      () => this.#heartbeatDelay(),
+      () => this.#heartbeat(),
+    )
+    this.#every(
+      () => this.config.expiryIntervalMs,
+      () => this.#expire(),
+    )
+    this.#every(
+      () => this.#schedule.antiEntropyIntervalMs,
+      () => this.#syncWithRandomPeer(),
+    )
     this.#heartbeat()
   }
 
@@ -266,7 +290,16 @@ export class Mesh implements DiscoveryNode {
   }
 
   liveNodes(): string[] {
-    return this.replica.set.ownersHeardSince(this.scheduler.now() - this.config.defaultTtlMs)
+    return this.replica.set.liveOwners(this.scheduler.now(), this.config.defaultTtlMs)
+  }
+
+  heartbeatCapacity(): number {
+    return heartbeatCapacity(this.config)
+  }
+
+  /** The heartbeat schedule this node follows now (it changes with the cluster's size). */
+  get heartbeatSchedule(): HeartbeatSchedule {
+    return this.#schedule
   }
 
   stats(): MeshStats {
@@ -310,7 +343,7 @@ export class Mesh implements DiscoveryNode {
         this.#emit(this.replica.applyVerified(statement, 0, now).changes)
         return { statement, refreshedAt: now }
       })
-      entries.push({ statement: this.owner.heartbeat(this.replica.set), refreshedAt: now })
+      entries.push({ statement: this.#signHeartbeat(), refreshedAt: now })
       await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
     }
     this.#state = 'stopped'
@@ -369,15 +402,26 @@ export class Mesh implements DiscoveryNode {
 
   /** Signs a heartbeat for this node's current view of itself and merges it locally. */
   #freshHeartbeat(now: number): Entry {
-    const heartbeat = this.owner.heartbeat(this.replica.set)
+    const heartbeat = this.#signHeartbeat()
     this.replica.applyVerified(heartbeat, 0, now)
     return { statement: heartbeat, refreshedAt: now }
+  }
+
+  #signHeartbeat(): Statement {
+    return this.owner.heartbeat(this.replica.set, this.#schedule.leaseMs)
+  }
+
+  #heartbeatDelay(): number {
+    const { heartbeatIntervalMs, leaseMs } = this.#schedule
+    if (leaseMs === 0) return heartbeatIntervalMs
+    return heartbeatIntervalMs * (1 - STRETCHED_HEARTBEAT_JITTER * this.#random())
   }
 
   #heartbeat(): void {
     if (this.#state !== 'running') return
     this.#lastHeartbeatAt = this.scheduler.now()
-    void this.#publish(this.owner.heartbeat(this.replica.set))
+    this.#schedule = heartbeatSchedule(this.config, this.liveNodes().length)
+    void this.#publish(this.#signHeartbeat())
   }
 
   #expire(): void {
@@ -385,11 +429,11 @@ export class Mesh implements DiscoveryNode {
     // After a stall (a busy event loop) the expiry timer can fire before a late heartbeat
     // timer. Vouch for this node's own instances first: a running owner must never expire
     // them, or its next heartbeats would vouch for none and every replica would drop them.
-    if (now - this.#lastHeartbeatAt > this.config.heartbeatIntervalMs) this.#heartbeat()
+    if (now - this.#lastHeartbeatAt > this.#schedule.heartbeatIntervalMs) this.#heartbeat()
     // Timers run before I/O, so after a stall the refreshes that keep peers alive may still sit
     // unread in socket buffers. Skip one sweep (never two in a row) so they are read first.
     const stalled =
-      now - this.#lastSweepAt > this.config.expiryIntervalMs + this.config.heartbeatIntervalMs
+      now - this.#lastSweepAt > this.config.expiryIntervalMs + this.#schedule.heartbeatIntervalMs
     this.#lastSweepAt = now
     if (stalled && !this.#skippedSweep) {
       this.#skippedSweep = true
@@ -515,10 +559,11 @@ export class Mesh implements DiscoveryNode {
     }
   }
 
-  #every(intervalMs: number, fn: () => void): void {
+  /** Runs `fn` repeatedly, each time after the interval `intervalMs()` gives when it is armed. */
+  #every(intervalMs: () => number, fn: () => void): void {
     let cancel = (): void => undefined
     const schedule = (): void => {
-      cancel = this.scheduler.setTimer(intervalMs, () => {
+      cancel = this.scheduler.setTimer(intervalMs(), () => {
         if (this.#state !== 'running') return
         fn()
         schedule()

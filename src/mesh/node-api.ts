@@ -28,10 +28,16 @@ export interface DiscoveryNode {
   /** Connected neighbours. */
   peers(): string[]
   /**
-   * Nodes (peer IDs, this one included) whose heartbeat this node saw within the default TTL:
-   * the cluster as this side of any partition sees it. Quorum-mode election counts these.
+   * Nodes (peer IDs, this one included) whose heartbeat this node saw within the default TTL (or
+   * the lease it carried, in a cluster beyond the heartbeat capacity): the cluster as this side
+   * of any partition sees it. Quorum-mode election counts these.
    */
   liveNodes(): string[]
+  /**
+   * Nodes this node's heartbeat settings serve before heartbeats are spaced out and leases
+   * extended (MeshConfig.maxHeartbeatsPerSecond). Quorum mode requires its cluster to fit.
+   */
+  heartbeatCapacity(): number
   /** Host other nodes reach this one at, used to expand port-only addresses like ":9099". */
   advertisedHost(): string
   /** Tombstones this node's instances, waits until they are sent, then closes. */

@@ -83,6 +83,10 @@ export class Libp2pGossipNode implements GossipNode {
     return this.mesh.liveNodes()
   }
 
+  heartbeatCapacity(): number {
+    return this.mesh.heartbeatCapacity()
+  }
+
   advertisedHost(): string {
     return this.mesh.advertisedHost()
   }

@@ -12,6 +12,8 @@ export class FakeNode implements DiscoveryNode {
   readonly peerId: string
   readonly scheduler = new VirtualScheduler(10_000)
   live: string[]
+  /** What heartbeatCapacity() reports. */
+  capacity = 50
   readonly #instances = new Map<string, Instance>()
   readonly #listeners = new Set<(changes: readonly ServiceChange[]) => void>()
 
@@ -52,6 +54,10 @@ export class FakeNode implements DiscoveryNode {
 
   liveNodes(): string[] {
     return this.live
+  }
+
+  heartbeatCapacity(): number {
+    return this.capacity
   }
 
   peers(): string[] {

@@ -5,6 +5,7 @@ import {
   ElectionClosedError,
   type ElectionEvent,
   handoverDelayMs,
+  InvalidElectionOptionsError,
 } from '../../src/election/index.ts'
 import { FakeNode } from './fake-node.ts'
 import { instance } from './instances.ts'
@@ -143,6 +144,15 @@ describe('election shell (default mode)', () => {
 describe('election shell (quorum mode)', () => {
   const quorum = { expectedNodes: 3, maxClockDriftRatio: 0.01 }
   const g = handoverDelayMs(1500, quorum)
+
+  it('refuses an expected cluster beyond the node’s heartbeat capacity, by name', () => {
+    const node = new FakeNode()
+    node.capacity = 2
+    assert.throws(() => createElection(node, { quorum }), InvalidElectionOptionsError)
+    createElection(node).close() // default mode makes no lease argument
+    node.capacity = 3
+    createElection(node, { quorum }).close()
+  })
 
   it('names no one until a majority has lasted the handover delay', () => {
     const node = new FakeNode()

@@ -8,6 +8,7 @@ import {
 import { decodeFrame, encodeFrame, gossipOf, packFrames } from '../../src/membership/frame.ts'
 import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
 import { Replica } from '../../src/membership/replica.ts'
+import { ServiceSet } from '../../src/membership/service-set.ts'
 import * as wire from '../../src/membership/wire.ts'
 import { stateOf } from '../fixtures/snapshot.ts'
 import { heartbeatFor, registration, signerFor } from '../fixtures/statements.ts'
@@ -37,6 +38,25 @@ describe('replica receive path', () => {
     )
     assert.equal(replica.stats.expiredOnArrival, 1)
     assert.equal(replica.set.size, 0)
+  })
+
+  test('a registration older than its TTL is taken when the owner’s held heartbeat covers it with a lease', () => {
+    const owner = new ServiceSet()
+    const s = registration(alice, at(1, 1), { id: 'a', ttlMs: 5000 })
+    owner.apply(s, 0)
+    const heartbeat = heartbeatFor(alice, at(1, 2), owner, 40_000)
+    const replica = new Replica()
+    replica.receive({ statement: heartbeat.signed, ageMs: 100 }, 50_000)
+    const result = replica.receive({ statement: s.signed, ageMs: 20_000 }, 50_000)
+    assert.equal(result.outcome, 'accepted')
+    assert.ok(replica.set.inSyncWith(alice.ownerId))
+    assert.deepEqual(replica.expire(89_899), [])
+    assert.equal(replica.expire(89_900).length, 1)
+    assert.equal(
+      replica.receive({ statement: s.signed, ageMs: 40_000 }, 90_000).outcome,
+      'expired-on-arrival',
+      'not beyond the lease',
+    )
   })
 
   test('each kind of bad input is rejected with its code, counted, and changes nothing', () => {

@@ -132,6 +132,33 @@ describe('service set', () => {
     )
   })
 
+  test('a heartbeat’s lease keeps what it vouches for alive beyond the TTL, and nothing newer', () => {
+    const set = new ServiceSet()
+    for (let i = 1; i <= 2; i++)
+      set.apply(registration(alice, at(1, i), { id: `i${i}`, ttlMs: 5000 }), 0)
+    set.apply(heartbeatFor(alice, at(1, 3), set, 20_000), 1000)
+    set.apply(registration(alice, at(1, 4), { id: 'newer', ttlMs: 5000 }), 1000)
+    assert.deepEqual(
+      set.expire(6000).map((c) => c.instance.id),
+      ['newer'],
+      'a registration after the heartbeat has only its TTL',
+    )
+    assert.deepEqual(set.expire(20_999), [])
+    assert.deepEqual(
+      set.expire(21_000).map((c) => c.instance.id),
+      ['i1', 'i2'],
+    )
+  })
+
+  test('live owners are those heard within the window, or within their heartbeat’s lease', () => {
+    const set = new ServiceSet()
+    set.apply(heartbeatFor(alice, at(1, 1), set), 0)
+    set.apply(heartbeatFor(bob, at(1, 1), set, 30_000), 0)
+    assert.deepEqual(set.liveOwners(3000, 3000), [alice.ownerId, bob.ownerId])
+    assert.deepEqual(set.liveOwners(3001, 3000), [bob.ownerId])
+    assert.deepEqual(set.liveOwners(30_001, 3000), [])
+  })
+
   test('tombstones are collected after outliving the TTL of what they delete', () => {
     const set = new ServiceSet()
     set.apply(tombstone(alice, at(1, 2), 'a', 'svc', 2000), 100)
@@ -193,7 +220,7 @@ describe('service set', () => {
   test('the heartbeat owner state is forgotten after the retention time', () => {
     const set = new ServiceSet({ ownerRetentionMs: 1000 })
     set.apply(heartbeatFor(alice, at(1, 1), set), 0)
-    assert.deepEqual(set.ownersHeardSince(0), [alice.ownerId])
+    assert.deepEqual(set.liveOwners(0, 1000), [alice.ownerId])
     set.expire(999)
     assert.deepEqual(set.owners(), [alice.ownerId])
     set.expire(1000)

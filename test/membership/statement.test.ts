@@ -11,15 +11,17 @@ import {
 } from '../../src/membership/errors.ts'
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/membership/limits.ts'
 import { LocalOwner } from '../../src/membership/owner.ts'
+import { ServiceSet } from '../../src/membership/service-set.ts'
 import {
   decodeSignedStatement,
   encodeSignedStatement,
+  type HeartbeatStatement,
   openStatement,
   signStatement,
 } from '../../src/membership/statement.ts'
 import type { InstanceSpec } from '../../src/membership/types.ts'
 import * as wire from '../../src/membership/wire.ts'
-import { goMicroSpec, registration, signerFor } from '../fixtures/statements.ts'
+import { goMicroSpec, heartbeatFor, registration, signerFor } from '../fixtures/statements.ts'
 
 const alice = signerFor('alice')
 const mallory = signerFor('mallory')
@@ -86,7 +88,7 @@ describe('statements', () => {
       {},
       {
         tombstone: { service: 's', instanceId: 'i', ttlMs: 5000 },
-        heartbeat: { ownerDigest: new Uint8Array(16), statementCount: 0 },
+        heartbeat: { ownerDigest: new Uint8Array(16), statementCount: 0, leaseMs: 0 },
       },
     ]) {
       const body = wire.StatementBody.encode({
@@ -124,6 +126,21 @@ describe('statements', () => {
     const tight = resolveLimits({ maxTtlMs: 2000 })
     const s = registration(alice, v1, { id: 'a', ttlMs: 5000 })
     assert.throws(() => openStatement(s.signed, tight), TtlOutOfBoundsError)
+  })
+
+  test('a heartbeat lease round-trips, and one beyond the TTL bounds is rejected on receipt', () => {
+    const set = new ServiceSet()
+    const h = heartbeatFor(alice, v1, set, 60_000)
+    assert.equal((openStatement(h.signed, DEFAULT_LIMITS) as HeartbeatStatement).leaseMs, 60_000)
+    assert.equal(
+      (openStatement(heartbeatFor(alice, v1, set).signed, DEFAULT_LIMITS) as HeartbeatStatement)
+        .leaseMs,
+      0,
+    )
+    assert.throws(
+      () => openStatement(h.signed, resolveLimits({ maxTtlMs: 30_000 })),
+      TtlOutOfBoundsError,
+    )
   })
 
   test('oversized fields are rejected with the limit named', () => {
