@@ -75,6 +75,41 @@ test('partition-heal at small scale splits the brain during the partition only',
   )
 })
 
+test('beyond the heartbeat capacity, load stays within the budget and a partition longer than the lease heals', async () => {
+  // lan with a budget of 5 heartbeats/s serves 5 nodes: 40 nodes stretch heartbeats 8× (every
+  // 8 s) with a 24 s lease, so the 40 s partition expires each side's view of the other.
+  const scenario: Scenario = {
+    ...loadScenario('partition-heal'),
+    nodes: 40,
+    instancesPerNode: 2,
+    preset: 'lan',
+    config: { maxHeartbeatsPerSecond: 5 },
+    durationMs: 110_000,
+    loadWindowMs: [60_000, 110_000],
+    events: [
+      {
+        at: 10_000,
+        type: 'partition',
+        groups: [
+          { from: 0, to: 0.5 },
+          { from: 0.5, to: 1 },
+        ],
+      },
+      { at: 50_000, type: 'heal' },
+    ],
+  }
+  const summary = await runScenario(scenario, { seed: 4 })
+  assert.deepEqual(checkProperties(summary, 10_000), [])
+  const split = summary.splitBrain['svc-0'] ?? []
+  assert.ok(
+    split.some(([from, to]) => from > 30_000 && from <= 35_000 + 1_000 && to >= 50_000),
+    `the far side expires once the lease has run out: ${JSON.stringify(split)}`,
+  )
+  // Heartbeats (jittered down by up to 10 %) plus the stretched anti-entropy exchanges.
+  assert.ok(summary.load.receivedMsgsPerNodePerSec <= 5 / 0.9 + 1, JSON.stringify(summary.load))
+  assert.ok(summary.load.receivedMsgsPerNodePerSec >= 3, JSON.stringify(summary.load))
+})
+
 test('nodes that register before their first connection are in every set within one heartbeat period', async () => {
   // wan preset: heartbeats every 2 s. Registrations made with no neighbour reach nobody; the
   // node pushes them again when its first neighbour connects (after detectMs = 500 ms).
