@@ -1,7 +1,8 @@
 /**
  * Protocol timing presets, all built from one base, and the heartbeat schedule for a cluster
- * size. Crash removal takes at most `defaultTtlMs + expiryIntervalMs` after the last heartbeat a
- * node saw; graceful removal takes one push. Heartbeats are constant-size, but every one crosses
+ * size. Within the heartbeat capacity, crash removal takes at most `defaultTtlMs +
+ * expiryIntervalMs` after the last heartbeat a node saw (beyond it, the lease instead of the
+ * TTL); graceful removal takes one push. Heartbeats are constant-size, but every one crosses
  * the whole cluster, so their rate sets a node's idle CPU and traffic (see bench:cluster).
  *
  * Scaling. Each node receives one heartbeat per owner per interval: N / interval per second.
@@ -9,9 +10,10 @@
  * the anti-entropy interval, whose digests also grow with N) by the smallest power of two that
  * keeps it within the budget, and sign a lease of `defaultTtlMs` times the same factor into each
  * heartbeat, so receivers keep their instances as long relative to the interval as before.
- * Per-node load then stays flat as the cluster grows; crash removal grows with it instead.
+ * Per-node load then stays flat as the cluster grows; crash removal grows with it instead. The
+ * stretch stops where the lease would pass the longest TTL peers accept (`limits.maxTtlMs`).
  */
-import type { MembershipLimits } from '../membership/limits.ts'
+import { type MembershipLimits, resolveLimits } from '../membership/limits.ts'
 
 export interface MeshConfig {
   /** Cluster name: peers with different names ignore each other. @default 'default' */
@@ -57,7 +59,9 @@ export function heartbeatCapacity(config: MeshConfig): number {
 /** The schedule for a cluster of `nodes` live nodes (as this node counts them). */
 export function heartbeatSchedule(config: MeshConfig, nodes: number): HeartbeatSchedule {
   const load = (nodes * 1000) / (config.heartbeatIntervalMs * config.maxHeartbeatsPerSecond)
-  const stretch = load <= 1 ? 1 : 2 ** Math.ceil(Math.log2(load))
+  const wanted = load > 1 ? 2 ** Math.ceil(Math.log2(load)) : 1
+  const leaseFits = resolveLimits(config.limits).maxTtlMs / config.defaultTtlMs
+  const stretch = Math.min(wanted, 2 ** Math.floor(Math.log2(Math.max(1, leaseFits))))
   return {
     heartbeatIntervalMs: config.heartbeatIntervalMs * stretch,
     antiEntropyIntervalMs: config.antiEntropyIntervalMs * stretch,

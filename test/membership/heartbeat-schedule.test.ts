@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
+import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
 import {
   heartbeatCapacity,
   heartbeatSchedule,
@@ -29,6 +30,15 @@ describe('heartbeat schedule', () => {
     assert.equal(heartbeatSchedule(wanMeshConfig(), 1000).leaseMs, 15_000 * 16)
   })
 
+  test('the stretch stops where the lease would pass the longest TTL peers accept', () => {
+    const config = lanMeshConfig({ limits: { maxTtlMs: 100_000 } })
+    // 3 s TTL: a stretch of 32 gives a 96 s lease, 64 would give 192 s.
+    const s = heartbeatSchedule(config, 1_000_000)
+    assert.equal(s.leaseMs, 96_000)
+    assert.equal(s.heartbeatIntervalMs, 32_000)
+    assert.equal(heartbeatSchedule({ ...config, maxHeartbeatsPerSecond: 0 }, 2).leaseMs, 96_000)
+  })
+
   test('beyond it, the smallest power-of-two stretch keeps each node within its budget', () => {
     fc.assert(
       fc.property(
@@ -46,9 +56,11 @@ describe('heartbeat schedule', () => {
             assert.ok(perSecond(nodes, s.heartbeatIntervalMs) <= budget)
             return
           }
-          assert.ok(perSecond(nodes, s.heartbeatIntervalMs) <= budget)
-          assert.ok(perSecond(nodes, s.heartbeatIntervalMs / 2) > budget)
           assert.equal(s.leaseMs, config.defaultTtlMs * stretch)
+          assert.ok(s.leaseMs <= DEFAULT_LIMITS.maxTtlMs)
+          if (s.leaseMs * 2 <= DEFAULT_LIMITS.maxTtlMs)
+            assert.ok(perSecond(nodes, s.heartbeatIntervalMs) <= budget)
+          assert.ok(perSecond(nodes, s.heartbeatIntervalMs / 2) > budget)
           assert.equal(s.antiEntropyIntervalMs, config.antiEntropyIntervalMs * stretch)
         },
       ),
