@@ -78,6 +78,7 @@ async function route(
         addresses: node.addresses(),
         peers: node.peers(),
         liveNodes: node.liveNodes(),
+        heartbeat: { ...node.mesh.heartbeatSchedule, capacity: node.heartbeatCapacity() },
         stats: node.stats(),
       })
     case 'GET /v1/services':

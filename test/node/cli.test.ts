@@ -32,7 +32,15 @@ describe('gossip-sd CLI', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gossip-sd-cli-'))
     ;[agent, socketAgent] = await Promise.all([
-      spawnAgent([...LOOPBACK_FLAGS, '--preset', 'local', '--register', 'web=127.0.0.1:8080']),
+      spawnAgent([
+        ...LOOPBACK_FLAGS,
+        '--preset',
+        'local',
+        '--heartbeat-budget',
+        '8',
+        '--register',
+        'web=127.0.0.1:8080',
+      ]),
       spawnAgent([
         '--no-mdns',
         '--listen',
@@ -67,6 +75,7 @@ describe('gossip-sd CLI', () => {
       [['register', 'no-equals-sign', ...control()], /NAME=ADDRESS takes KEY=VALUE/],
       [['deregister', 'web', ...control()], /missing ID/],
       [['register', 'a=b', '--ttl', 'soon', ...control()], /--ttl takes a whole number/],
+      [['agent', '--no-mdns', '--heartbeat-budget', 'many'], /--heartbeat-budget takes a whole/],
       [['list'], /--control ENDPOINT is required/],
       [['list', '--control', '10.0.0.1:80'], /must be loopback/],
       [['frobnicate'], /unknown command "frobnicate"/],
@@ -122,10 +131,20 @@ describe('gossip-sd CLI', () => {
     const parsed = JSON.parse(status.stdout) as {
       peerId: string
       liveNodes: string[]
+      heartbeat: { heartbeatIntervalMs: number; leaseMs: number; capacity: number }
       stats: object
     }
     assert.equal(parsed.peerId, agent.peerId)
     assert.deepEqual(parsed.liveNodes, [agent.peerId])
+    // local: 250 ms heartbeats; a budget of 8 per second serves 2 nodes, and one runs.
+    assert.deepEqual(parsed.heartbeat, {
+      heartbeatIntervalMs: 250,
+      antiEntropyIntervalMs: 2000,
+      leaseMs: 0,
+      capacity: 2,
+    })
+    const text = await runCli(['status', ...control()])
+    assert.match(text.stdout, /heartbeat: {2}every 250 ms, lease none \(capacity 2 nodes\)/)
     assert.ok('framesSent' in parsed.stats)
 
     const removed = await runCli(['deregister', 'api', 'api-1', ...control()])

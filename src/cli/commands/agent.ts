@@ -57,6 +57,11 @@ export const command: Command = {
         placeholder: 'MS',
         help: 'heartbeat interval (default: the preset; keep it well under --ttl)',
       },
+      'heartbeat-budget': {
+        type: 'string',
+        placeholder: 'N',
+        help: 'heartbeats per second a node receives at most; larger clusters space heartbeats out and extend leases (default 50)',
+      },
       advertise: { type: 'string', placeholder: 'HOST', help: 'host peers reach this node at' },
       register: {
         type: 'string',
@@ -84,6 +89,7 @@ function nodeOptions(args: ParsedArgs): NodeOptions {
     throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, not "${preset}"`)
   const ttl = integerFlag(args, 'ttl')
   const heartbeat = integerFlag(args, 'heartbeat')
+  const heartbeatBudget = integerFlag(args, 'heartbeat-budget')
   const options: NodeOptions = {
     listen: listFlag(args, 'listen').length > 0 ? listFlag(args, 'listen') : undefined,
     bootstrap: listFlag(args, 'bootstrap'),
@@ -96,6 +102,7 @@ function nodeOptions(args: ParsedArgs): NodeOptions {
     config: {
       ...(ttl === undefined ? {} : { defaultTtlMs: ttl }),
       ...(heartbeat === undefined ? {} : { heartbeatIntervalMs: heartbeat }),
+      ...(heartbeatBudget === undefined ? {} : { maxHeartbeatsPerSecond: heartbeatBudget }),
     },
   }
   return Object.fromEntries(

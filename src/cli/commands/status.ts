@@ -10,6 +10,7 @@ interface Status {
   addresses: string[]
   peers: string[]
   liveNodes: string[]
+  heartbeat: { heartbeatIntervalMs: number; leaseMs: number; capacity: number }
   stats: Record<string, unknown>
 }
 
@@ -30,6 +31,8 @@ export const command: Command = {
       printJson(status)
       return 0
     }
+    const { heartbeat } = status
+    const lease = heartbeat.leaseMs === 0 ? 'none' : `${heartbeat.leaseMs} ms`
     const counters = Object.entries(status.stats)
       .filter(([, value]) => typeof value === 'number')
       .map(([name, value]) => `  ${name}: ${value}`)
@@ -40,6 +43,7 @@ export const command: Command = {
         `addresses:  ${status.addresses.join('\n            ')}`,
         `peers:      ${status.peers.length}`,
         `live nodes: ${status.liveNodes.length}`,
+        `heartbeat:  every ${heartbeat.heartbeatIntervalMs} ms, lease ${lease} (capacity ${heartbeat.capacity} nodes)`,
         'counters:',
         ...counters,
         '',
