@@ -237,7 +237,7 @@ export class ServiceSet {
   leaseCovering(statement: Statement): number {
     if (statement.kind !== 'registration') return 0
     const hb = this.#owners.get(statement.owner)?.heartbeat?.statement
-    return hb !== undefined && compareVersions(statement.version, hb.version) < 0 ? hb.leaseMs : 0
+    return hb !== undefined && covers(hb, statement) ? hb.leaseMs : 0
   }
 
   /** Every statement held, with the effective refresh time to compute its age from. */
@@ -516,13 +516,13 @@ function liveUntil(
 ): number {
   const ttl = entry.statement.instance.ttlMs
   const own = entry.refreshedAt + ttl
-  if (vouched === undefined || !covers(vouched, entry)) return own
+  if (vouched === undefined || !covers(vouched.statement, entry.statement)) return own
   return Math.max(own, vouched.refreshedAt + Math.max(ttl, vouched.statement.leaseMs))
 }
 
-/** True when the heartbeat is newer than the registration, so it vouches for it. */
-function covers(vouched: Entry<HeartbeatStatement>, entry: Entry<InstanceStatement>): boolean {
-  return compareVersions(entry.statement.version, vouched.statement.version) < 0
+/** True when the heartbeat is newer than the statement, so it vouches for it. */
+function covers(heartbeat: HeartbeatStatement, statement: Statement): boolean {
+  return compareVersions(statement.version, heartbeat.version) < 0
 }
 
 /** A registration's refresh time, including what a vouching heartbeat grants: it covers what existed at its version. */
@@ -531,7 +531,7 @@ function effectiveRefresh(
   vouched: Entry<HeartbeatStatement> | undefined,
 ): number {
   if (entry.statement.kind !== 'registration' || vouched === undefined) return entry.refreshedAt
-  return covers(vouched, entry)
+  return covers(vouched.statement, entry.statement)
     ? Math.max(entry.refreshedAt, vouched.refreshedAt)
     : entry.refreshedAt
 }
