@@ -1,4 +1,5 @@
 /** `gossip-sd status`: the agent's identity, addresses, neighbours and counters. */
+import type { HeartbeatSchedule } from '../../mesh/config.ts'
 import { booleanFlag, CLIENT_FLAGS, stringFlag } from '../args.ts'
 import { type Command, printJson } from '../command.ts'
 import { controlRequest } from '../control-client.ts'
@@ -10,7 +11,7 @@ interface Status {
   addresses: string[]
   peers: string[]
   liveNodes: string[]
-  heartbeat: { heartbeatIntervalMs: number; leaseMs: number; capacity: number }
+  heartbeat: HeartbeatSchedule & { capacity: number }
   stats: Record<string, unknown>
 }
 
