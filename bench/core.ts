@@ -210,11 +210,11 @@ const DIGEST_ROUNDS = 20
 const digestStart = performance.now()
 for (let r = 0; r < DIGEST_ROUNDS; r++) {
   a.apply(tenK[r] as RegistrationStatement, r) // touch one owner so its cached hash is recomputed
-  deltaEntries = a.delta(b.summaries()).length
+  deltaEntries = a.delta(b.digest()).length
 }
 const digestMs = (performance.now() - digestStart) / DIGEST_ROUNDS
-const digestBytes = encodeFrame({ gossip: [], digest: b.summaries(), wantReply: true }).byteLength
-const deltaBytes = packFrames(a.delta(b.summaries()), 0, DEFAULT_LIMITS.maxFrameBytes).reduce(
+const digestBytes = encodeFrame({ gossip: [], digest: b.digest(), wantReply: true }).byteLength
+const deltaBytes = packFrames(a.delta(b.digest()), 0, DEFAULT_LIMITS.maxFrameBytes).reduce(
   (sum, f) => sum + f.byteLength,
   0,
 )

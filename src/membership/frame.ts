@@ -7,8 +7,15 @@
  * A answers {delta for B}. One and a half round trips and both hold the union.
  */
 import { InputTooLargeError, MalformedInputError, UnknownSchemaError } from './errors.ts'
+import {
+  digestFieldBytes,
+  frameHeaderBytes,
+  gossipFieldBytes,
+  writeFrame,
+} from './frame-encoding.ts'
+import { ED25519_PUBLIC_KEY_BYTES, ownerIdOf } from './identity.ts'
 import type { MembershipLimits } from './limits.ts'
-import type { Entry, OwnerSummary } from './service-set.ts'
+import type { Digest, Entry } from './service-set.ts'
 import { assertCanonical, SCHEMA_VERSION } from './statement.ts'
 import * as wire from './wire.ts'
 
@@ -16,7 +23,7 @@ const MAX_AGE_MS = 0xffff_ffff
 
 export interface FrameContent {
   gossip: wire.Gossip[]
-  digest?: OwnerSummary[]
+  digest?: Digest
   wantReply: boolean
 }
 
@@ -27,23 +34,25 @@ export function gossipOf(entry: Entry, now: number): wire.Gossip {
 }
 
 export function encodeFrame(content: FrameContent): Uint8Array {
-  const frame: wire.Frame = {
+  return writeFrame({
     schema: SCHEMA_VERSION,
     gossip: content.gossip,
+    digest: content.digest === undefined ? undefined : toWireDigest(content.digest),
     wantReply: content.wantReply,
+  })
+}
+
+function toWireDigest(digest: Digest): wire.Digest {
+  return {
+    owners: digest.owners.map((s) => ({
+      owner: s.ownerKey,
+      incarnation: s.incarnation,
+      heartbeatCounter: s.heartbeatCounter,
+      maxCounter: s.maxCounter,
+      statementsHash: s.statementsHash,
+    })),
+    partial: digest.partial,
   }
-  if (content.digest !== undefined) {
-    frame.digest = {
-      owners: content.digest.map((s) => ({
-        owner: s.ownerKey,
-        incarnation: s.incarnation,
-        heartbeatCounter: s.heartbeatCounter,
-        maxCounter: s.maxCounter,
-        statementsHash: s.statementsHash,
-      })),
-    }
-  }
-  return wire.Frame.encode(frame)
 }
 
 /** Decodes a frame. Throws a named error for bytes that are too large, malformed or of an unknown schema. */
@@ -62,18 +71,28 @@ export function decodeFrame(bytes: Uint8Array, limits: MembershipLimits): FrameC
     )
   }
   if (frame.schema !== SCHEMA_VERSION) throw new UnknownSchemaError(frame.schema)
-  assertCanonical(wire.Frame.encode(frame), bytes, 'frame')
+  assertCanonical(writeFrame(frame), bytes, 'frame')
   const content: FrameContent = { gossip: frame.gossip, wantReply: frame.wantReply }
   if (frame.digest !== undefined) {
-    content.digest = frame.digest.owners.map((o) => ({
-      ownerKey: o.owner,
-      incarnation: o.incarnation,
-      heartbeatCounter: o.heartbeatCounter,
-      maxCounter: o.maxCounter,
-      statementsHash: o.statementsHash,
-    }))
+    content.digest = {
+      owners: frame.digest.owners.map((o) => ({
+        owner: summaryOwnerId(o.owner),
+        ownerKey: o.owner,
+        incarnation: o.incarnation,
+        heartbeatCounter: o.heartbeatCounter,
+        maxCounter: o.maxCounter,
+        statementsHash: o.statementsHash,
+      })),
+      partial: frame.digest.partial,
+    }
   }
   return content
+}
+
+function summaryOwnerId(ownerKey: Uint8Array): string {
+  if (ownerKey.byteLength !== ED25519_PUBLIC_KEY_BYTES)
+    throw new MalformedInputError('a digest names an owner key that is not an Ed25519 public key')
+  return ownerIdOf(ownerKey)
 }
 
 /**
@@ -84,36 +103,37 @@ export function packFrames(
   entries: readonly Entry[],
   now: number,
   maxFrameBytes: number,
-  digest?: OwnerSummary[],
+  digest?: Digest,
   wantReply = false,
 ): Uint8Array[] {
   const frames: Uint8Array[] = []
-  const overhead = 64
-  const digestBytes =
-    digest === undefined ? 0 : encodeFrame({ gossip: [], digest, wantReply }).byteLength
+  const header = frameHeaderBytes(SCHEMA_VERSION, wantReply)
+  const wireDigest = digest === undefined ? undefined : toWireDigest(digest)
+  const digestBytes = wireDigest === undefined ? 0 : digestFieldBytes(wireDigest)
+  const frame = (gossip: wire.Gossip[], last: boolean): Uint8Array =>
+    writeFrame({
+      schema: SCHEMA_VERSION,
+      gossip,
+      digest: last ? wireDigest : undefined,
+      wantReply: last && wantReply,
+    })
   let batch: wire.Gossip[] = []
-  let batchBytes = overhead
+  let batchBytes = header
   for (const entry of entries) {
     const gossip = gossipOf(entry, now)
-    const size = wire.Gossip.encode(gossip).byteLength + 8
-    if (batch.length > 0 && batchBytes + size > maxFrameBytes - overhead) {
-      frames.push(encodeFrame({ gossip: batch, wantReply: false }))
+    const size = gossipFieldBytes(gossip)
+    if (batch.length > 0 && batchBytes + size > maxFrameBytes) {
+      frames.push(frame(batch, false))
       batch = []
-      batchBytes = overhead
+      batchBytes = header
     }
     batch.push(gossip)
     batchBytes += size
   }
-  if (digest !== undefined && batchBytes + digestBytes > maxFrameBytes) {
-    frames.push(encodeFrame({ gossip: batch, wantReply: false }))
+  if (wireDigest !== undefined && batch.length > 0 && batchBytes + digestBytes > maxFrameBytes) {
+    frames.push(frame(batch, false))
     batch = []
   }
-  if (batch.length > 0 || digest !== undefined) {
-    frames.push(
-      digest === undefined
-        ? encodeFrame({ gossip: batch, wantReply })
-        : encodeFrame({ gossip: batch, digest, wantReply }),
-    )
-  }
+  if (batch.length > 0 || wireDigest !== undefined) frames.push(frame(batch, true))
   return frames
 }

@@ -89,12 +89,23 @@ interface OwnerState {
 
 /** The per-owner summary exchanged by anti-entropy. */
 export interface OwnerSummary {
+  /** The owner's id (the peer ID of `ownerKey`). */
+  readonly owner: string
   readonly ownerKey: Uint8Array
   readonly incarnation: bigint
   readonly heartbeatCounter: bigint
   /** Highest counter among the owner's registrations and tombstones held. */
   readonly maxCounter: bigint
   readonly statementsHash: Uint8Array
+}
+
+/**
+ * What anti-entropy compares: a summary of every owner a replica holds, or (`partial`) of only
+ * some, when owners left out are ones the receiver need not hear about.
+ */
+export interface Digest {
+  readonly owners: readonly OwnerSummary[]
+  readonly partial: boolean
 }
 
 export interface ServiceSetOptions {
@@ -107,6 +118,14 @@ export interface ServiceSetOptions {
 }
 
 const NO_CHANGES: readonly ServiceChange[] = Object.freeze([])
+
+/** The summary of an owner a replica holds nothing of. */
+const EMPTY_SUMMARY = Object.freeze({
+  incarnation: 0n,
+  heartbeatCounter: 0n,
+  maxCounter: 0n,
+  statementsHash: new Uint8Array(0),
+})
 
 export class ServiceSet {
   readonly ownerRetentionMs: number
@@ -291,19 +310,11 @@ export class ServiceSet {
     return owner !== undefined && this.#currentHeartbeatMatches(owner)
   }
 
-  /** Per-owner summaries for anti-entropy. */
-  summaries(): OwnerSummary[] {
-    const out: OwnerSummary[] = []
-    for (const owner of this.#owners.values()) {
-      out.push({
-        ownerKey: owner.ownerKey,
-        incarnation: owner.incarnation,
-        heartbeatCounter: owner.heartbeat?.statement.version.counter ?? 0n,
-        maxCounter: this.#maxCounter(owner),
-        statementsHash: owner.sums.slice(OWNER_DIGEST_BYTES),
-      })
-    }
-    return out
+  /** A full digest of this replica: a summary of every owner held. */
+  digest(): Digest {
+    const owners: OwnerSummary[] = []
+    for (const [ownerId, owner] of this.#owners) owners.push(this.#summaryOf(ownerId, owner))
+    return { owners, partial: false }
   }
 
   /**
@@ -311,16 +322,17 @@ export class ServiceSet {
    * summary differs: the statements newer than the remote's highest counter when it is behind
    * (the common case: it missed the latest updates), otherwise every statement of the owner (it
    * missed an older one; the receiver drops what it already has). A replica that was behind and
-   * also missed an older statement is repaired by the next exchange.
+   * also missed an older statement is repaired by the next exchange. Owners a full digest does
+   * not list are sent whole; owners a partial digest does not list are skipped.
    */
-  delta(remote: Iterable<OwnerSummary>): Entry[] {
-    const theirs = new Map<string, OwnerSummary>()
-    for (const summary of remote) theirs.set(hex(summary.ownerKey), summary)
+  delta(remote: Digest): Entry[] {
     const out: Entry[] = []
-    for (const owner of this.#owners.values()) {
-      const r = theirs.get(hex(owner.ownerKey))
-      if (r !== undefined && r.incarnation > owner.incarnation) continue
-      if (r === undefined || r.incarnation < owner.incarnation) {
+    const listed = new Set<string>()
+    for (const r of remote.owners) {
+      listed.add(r.owner)
+      const owner = this.#owners.get(r.owner)
+      if (owner === undefined || r.incarnation > owner.incarnation) continue
+      if (r.incarnation < owner.incarnation) {
         out.push(...this.ownerEntries(owner))
       } else if (!sumEquals(owner.sums, OWNER_DIGEST_BYTES, r.statementsHash)) {
         const after = r.maxCounter < this.#maxCounter(owner) ? r.maxCounter : -1n
@@ -332,7 +344,42 @@ export class ServiceSet {
         out.push(owner.heartbeat)
       }
     }
+    if (!remote.partial) {
+      for (const [ownerId, owner] of this.#owners)
+        if (!listed.has(ownerId)) out.push(...this.ownerEntries(owner))
+    }
     return out
+  }
+
+  /**
+   * The answer digest to `remote`: this replica's summaries of the owners `remote` lists and
+   * summarises differently (an empty summary where this replica holds none), as a partial
+   * digest. Its sender's delta for it then carries only what this replica lacks; owners that
+   * `remote` does not list reach this replica whole with this replica's own delta.
+   */
+  differences(remote: Digest): Digest {
+    const owners: OwnerSummary[] = []
+    for (const r of remote.owners) {
+      const owner = this.#owners.get(r.owner)
+      if (owner === undefined) {
+        owners.push({ ...EMPTY_SUMMARY, owner: r.owner, ownerKey: r.ownerKey })
+        continue
+      }
+      const mine = this.#summaryOf(r.owner, owner)
+      if (!summariesEqual(mine, r)) owners.push(mine)
+    }
+    return { owners, partial: true }
+  }
+
+  #summaryOf(ownerId: string, owner: OwnerState): OwnerSummary {
+    return {
+      owner: ownerId,
+      ownerKey: owner.ownerKey,
+      incarnation: owner.incarnation,
+      heartbeatCounter: owner.heartbeat?.statement.version.counter ?? 0n,
+      maxCounter: this.#maxCounter(owner),
+      statementsHash: owner.sums.slice(OWNER_DIGEST_BYTES),
+    }
   }
 
   #ownerFor(statement: Statement): OwnerState {
@@ -582,6 +629,11 @@ function sumEquals(sums: Uint8Array, offset: number, digest: Uint8Array): boolea
   return true
 }
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+function summariesEqual(a: OwnerSummary, b: OwnerSummary): boolean {
+  return (
+    a.incarnation === b.incarnation &&
+    a.heartbeatCounter === b.heartbeatCounter &&
+    a.maxCounter === b.maxCounter &&
+    Buffer.compare(a.statementsHash, b.statementsHash) === 0
+  )
 }

@@ -1056,6 +1056,7 @@ export namespace OwnerSummary {
 
 export interface Digest {
   owners: OwnerSummary[]
+  partial: boolean
 }
 
 export namespace Digest {
@@ -1075,12 +1076,18 @@ export namespace Digest {
           }
         }
 
+        if ((obj.partial != null && obj.partial !== false)) {
+          w.uint32(16)
+          w.bool(obj.partial)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          owners: []
+          owners: [],
+          partial: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1097,6 +1104,10 @@ export namespace Digest {
               obj.owners.push(OwnerSummary.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.owners$
               }))
+              break
+            }
+            case 2: {
+              obj.partial = reader.bool()
               break
             }
             default: {

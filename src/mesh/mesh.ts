@@ -313,7 +313,7 @@ export class Mesh implements DiscoveryNode {
       [],
       this.scheduler.now(),
       this.replica.limits.maxFrameBytes,
-      this.replica.set.summaries(),
+      this.replica.set.digest(),
       true,
     )
     await this.#sendFrames(peer, frames)
@@ -489,7 +489,7 @@ export class Mesh implements DiscoveryNode {
     this.#emit(changes)
     if (frame.digest !== undefined) {
       const delta = this.replica.set.delta(frame.digest)
-      const reply = frame.wantReply ? this.replica.set.summaries() : undefined
+      const reply = frame.wantReply ? this.replica.set.differences(frame.digest) : undefined
       if (delta.length > 0 || reply !== undefined) {
         void this.#sendFrames(
           from,

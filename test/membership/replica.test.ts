@@ -9,6 +9,7 @@ import { decodeFrame, encodeFrame, gossipOf, packFrames } from '../../src/member
 import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
 import { Replica } from '../../src/membership/replica.ts'
 import { ServiceSet } from '../../src/membership/service-set.ts'
+import { SCHEMA_VERSION } from '../../src/membership/statement.ts'
 import * as wire from '../../src/membership/wire.ts'
 import { stateOf } from '../fixtures/snapshot.ts'
 import { heartbeatFor, registration, signerFor } from '../fixtures/statements.ts'
@@ -124,13 +125,47 @@ describe('frames', () => {
     replica.receive({ statement: s.signed, ageMs: 0 }, 0)
     const bytes = encodeFrame({
       gossip: [gossipOf({ statement: s, refreshedAt: 100 }, 350)],
-      digest: replica.set.summaries(),
+      digest: replica.set.digest(),
       wantReply: true,
     })
     const frame = decodeFrame(bytes, DEFAULT_LIMITS)
     assert.equal(frame.wantReply, true)
     assert.equal(frame.gossip[0]?.ageMs, 250)
-    assert.equal(frame.digest?.length, 1)
+    assert.deepEqual(
+      frame.digest?.owners.map((o) => o.owner),
+      [alice.ownerId],
+    )
+    assert.equal(frame.digest?.partial, false)
+  })
+
+  test('a partial digest keeps its flag through the wire', () => {
+    const bytes = encodeFrame({
+      gossip: [],
+      digest: { owners: [], partial: true },
+      wantReply: false,
+    })
+    assert.deepEqual(decodeFrame(bytes, DEFAULT_LIMITS).digest, { owners: [], partial: true })
+  })
+
+  test('a digest naming an owner key of the wrong length is malformed', () => {
+    const bytes = wire.Frame.encode({
+      schema: SCHEMA_VERSION,
+      gossip: [],
+      digest: {
+        owners: [
+          {
+            owner: new Uint8Array(5),
+            incarnation: 1n,
+            heartbeatCounter: 0n,
+            maxCounter: 0n,
+            statementsHash: new Uint8Array(16),
+          },
+        ],
+        partial: false,
+      },
+      wantReply: false,
+    })
+    assert.throws(() => decodeFrame(bytes, DEFAULT_LIMITS), MalformedInputError)
   })
 
   test('bad frames are named errors', () => {
@@ -152,7 +187,7 @@ describe('frames', () => {
       refreshedAt: 0,
     }))
     const limit = 2048
-    const frames = packFrames(entries, 0, limit, [], true)
+    const frames = packFrames(entries, 0, limit, { owners: [], partial: false }, true)
     assert.ok(frames.length > 1)
     let total = 0
     frames.forEach((bytes, i) => {

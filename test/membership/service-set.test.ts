@@ -190,10 +190,10 @@ describe('service set', () => {
     const onlyA = registration(bob, at(1, 1), { id: 'b' })
     a.apply(onlyA, 0)
     assert.deepEqual(
-      a.delta(b.summaries()).map((e) => e.statement),
+      a.delta(b.digest()).map((e) => e.statement),
       [onlyA],
     )
-    assert.deepEqual(b.delta(a.summaries()), [])
+    assert.deepEqual(b.delta(a.digest()), [])
   })
 
   test('delta sends a replica that is behind only what is newer than its highest counter', () => {
@@ -203,18 +203,65 @@ describe('service set', () => {
     const behind = new ServiceSet()
     behind.apply(r1 as RegistrationStatement, 0)
     assert.deepEqual(
-      full.delta(behind.summaries()).map((e) => e.statement),
+      full.delta(behind.digest()).map((e) => e.statement),
       [r2, r3],
     )
     const withGap = new ServiceSet()
     withGap.apply(r1 as RegistrationStatement, 0)
     withGap.apply(r3 as RegistrationStatement, 0)
     assert.deepEqual(
-      full.delta(withGap.summaries()).map((e) => e.statement),
+      full.delta(withGap.digest()).map((e) => e.statement),
       [r1, r2, r3],
     )
-    for (const e of full.delta(withGap.summaries())) withGap.apply(e.statement, e.refreshedAt)
-    assert.deepEqual(full.delta(withGap.summaries()), [])
+    for (const e of full.delta(withGap.digest())) withGap.apply(e.statement, e.refreshedAt)
+    assert.deepEqual(full.delta(withGap.digest()), [])
+  })
+
+  test('differences lists only the owners summarised differently, and the ones lacked', () => {
+    const a = new ServiceSet()
+    const b = new ServiceSet()
+    const carol = signerFor('carol')
+    const same = registration(alice, at(1, 1), { id: 'a' })
+    a.apply(same, 0)
+    b.apply(same, 0)
+    a.apply(registration(bob, at(1, 1), { id: 'b' }), 0)
+    const bobUpdate = registration(bob, at(1, 2), { id: 'b' })
+    b.apply(bobUpdate, 0)
+    const onlyB = registration(carol, at(1, 1), { id: 'c' })
+    b.apply(onlyB, 0)
+    const answer = a.differences(b.digest())
+    assert.equal(answer.partial, true)
+    assert.deepEqual(
+      answer.owners.map((o) => [o.owner, o.incarnation]),
+      [
+        [bob.ownerId, 1n],
+        [carol.ownerId, 0n],
+      ],
+    )
+    // b's delta for that answer: bob's newer update and all of carol, nothing of alice.
+    assert.deepEqual(
+      b.delta(answer).map((e) => e.statement),
+      [bobUpdate, onlyB],
+    )
+  })
+
+  test('a partial digest asks only about the owners it lists', () => {
+    const a = new ServiceSet()
+    a.apply(registration(alice, at(1, 1), { id: 'a' }), 0)
+    const bobs = registration(bob, at(1, 1), { id: 'b' })
+    a.apply(bobs, 0)
+    const empty = new ServiceSet()
+    assert.deepEqual(a.delta({ owners: [], partial: true }), [])
+    assert.equal(a.delta(empty.digest()).length, 2)
+    assert.deepEqual(a.differences(a.digest()).owners, [])
+    const lacksBob = empty.differences({
+      owners: a.digest().owners.filter((o) => o.owner === bob.ownerId),
+      partial: true,
+    })
+    assert.deepEqual(
+      a.delta(lacksBob).map((e) => e.statement),
+      [bobs],
+    )
   })
 
   test('the heartbeat owner state is forgotten after the retention time', () => {

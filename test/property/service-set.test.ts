@@ -200,8 +200,8 @@ describe('service set properties', () => {
           const exchange = (i: number, j: number) => {
             const a = replicas[i] as ServiceSet
             const b = replicas[j] as ServiceSet
-            const toB = a.delta(b.summaries())
-            const toA = b.delta(a.summaries())
+            const toB = a.delta(b.digest())
+            const toA = b.delta(a.digest())
             for (const e of toB) b.apply(e.statement, e.refreshedAt)
             for (const e of toA) a.apply(e.statement, e.refreshedAt)
           }
