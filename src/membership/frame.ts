@@ -3,21 +3,23 @@
  * A frame carries gossip (statements with ages), optionally this replica's digest, and whether
  * the digest asks for a delta in reply. Frames are split so none exceeds the frame limit.
  *
- * Anti-entropy with frames: A sends {digest, wantReply}; B answers {delta for A, B's digest};
- * A answers {delta for B}. One and a half round trips and both hold the union.
+ * Anti-entropy with frames: A sends {digest, wantReply}; B answers {delta for A, B's digest of differences};
+ * A answers {delta for B}. One and a half round trips and both hold the union. B's digest is
+ * partial: only the owners A summarised differently, so A's answer skips what both hold.
  */
 import { InputTooLargeError, MalformedInputError, UnknownSchemaError } from './errors.ts'
 import {
   digestFieldBytes,
   frameHeaderBytes,
   gossipFieldBytes,
+  readFrame,
   writeFrame,
-} from './frame-encoding.ts'
+} from './frame-codec.ts'
 import { ED25519_PUBLIC_KEY_BYTES, ownerIdOf } from './identity.ts'
 import type { MembershipLimits } from './limits.ts'
 import type { Digest, Entry } from './service-set.ts'
-import { assertCanonical, SCHEMA_VERSION } from './statement.ts'
-import * as wire from './wire.ts'
+import { SCHEMA_VERSION } from './statement.ts'
+import type * as wire from './wire.ts'
 
 const MAX_AGE_MS = 0xffff_ffff
 
@@ -62,16 +64,8 @@ export function decodeFrame(bytes: Uint8Array, limits: MembershipLimits): FrameC
       `frame is ${bytes.byteLength} bytes, the limit is ${limits.maxFrameBytes}`,
     )
   }
-  let frame: wire.Frame
-  try {
-    frame = wire.Frame.decode(bytes)
-  } catch (err) {
-    throw new MalformedInputError(
-      `frame does not decode: ${err instanceof Error ? err.message : String(err)}`,
-    )
-  }
+  const frame = readFrame(bytes)
   if (frame.schema !== SCHEMA_VERSION) throw new UnknownSchemaError(frame.schema)
-  assertCanonical(writeFrame(frame), bytes, 'frame')
   const content: FrameContent = { gossip: frame.gossip, wantReply: frame.wantReply }
   if (frame.digest !== undefined) {
     content.digest = {

@@ -230,6 +230,10 @@ export class ServiceSet {
     return [...this.#owners.keys()]
   }
 
+  get ownerCount(): number {
+    return this.#owners.size
+  }
+
   /**
    * Owners still alive at `now` by their newest heartbeat: refreshed within `windowMs`, or
    * within the lease it signed when that is longer.
@@ -304,17 +308,34 @@ export class ServiceSet {
     return this.#owners.get(ownerId)?.liveCount ?? 0
   }
 
+  /** How many owners held are not `inSyncWith` their newest heartbeat. */
+  unsyncedOwnerCount(): number {
+    let count = 0
+    for (const owner of this.#owners.values()) if (!this.#currentHeartbeatMatches(owner)) count++
+    return count
+  }
+
   /** True when the owner's newest heartbeat vouches for exactly what this replica holds. */
   inSyncWith(ownerId: string): boolean {
     const owner = this.#owners.get(ownerId)
     return owner !== undefined && this.#currentHeartbeatMatches(owner)
   }
 
-  /** A full digest of this replica: a summary of every owner held. */
-  digest(): Digest {
+  /**
+   * This replica's digest: a summary of every owner held, or a partial digest of the owners
+   * listed in `only` (those this replica holds nothing of are left out).
+   */
+  digest(only?: Iterable<string>): Digest {
     const owners: OwnerSummary[] = []
-    for (const [ownerId, owner] of this.#owners) owners.push(this.#summaryOf(ownerId, owner))
-    return { owners, partial: false }
+    if (only === undefined) {
+      for (const [ownerId, owner] of this.#owners) owners.push(this.#summaryOf(ownerId, owner))
+      return { owners, partial: false }
+    }
+    for (const ownerId of only) {
+      const owner = this.#owners.get(ownerId)
+      if (owner !== undefined) owners.push(this.#summaryOf(ownerId, owner))
+    }
+    return { owners, partial: true }
   }
 
   /**

@@ -9,13 +9,15 @@
  *   with no neighbour (a node registers before its first connection) are pushed again, all of
  *   this node's statements, when the first neighbour connects.
  * - Pull/push anti-entropy: on every new connection (started by the end with the smaller peer
- *   ID: one exchange serves both), every `antiEntropyIntervalMs` with one random neighbour, and
- *   when a heartbeat shows this replica is missing something of its owner (a pull: with that
- *   owner, or the forwarding neighbour when the owner is not reachable; at most one pull per
- *   `syncBackoffMs`, since one answer often brings what several heartbeats pointed at), the node
- *   sends its digest; the peer answers with what this node lacks plus its own digest, and this
- *   node answers with what the peer lacks. This node runs these one at a time (sync-queue.ts),
- *   so each request's digest includes the previous answers. `syncWith` starts one at once.
+ *   ID: one exchange serves both) and every `antiEntropyIntervalMs` with one random neighbour,
+ *   the node sends its digest; the peer answers with what this node lacks plus the summaries it
+ *   holds differently, and this node answers with what the peer lacks. When heartbeats show this
+ *   replica is missing something of their owners, it pulls: the same exchange over a digest of
+ *   just those owners (so its cost does not grow with the cluster), with the first of them, or
+ *   the forwarding neighbour when that owner is not reachable; at most one pull per
+ *   `syncBackoffMs`, so one pull gathers what several heartbeats pointed at. This node runs
+ *   exchanges one at a time (sync-queue.ts), so each request's digest includes the previous
+ *   answers. `syncWith` starts one at once.
  * - Expiry: swept every `expiryIntervalMs` on this node's clock.
  * - Scale: each heartbeat recomputes the schedule from the live nodes this node counts
  *   (config.ts: beyond the heartbeat budget, intervals stretch and heartbeats sign a lease).
@@ -57,6 +59,9 @@ const SYNC_REPLY_WAIT_BACKOFFS = 4
  * a large cluster that started together do not heartbeat in lockstep bursts.
  */
 const STRETCHED_HEARTBEAT_JITTER = 0.1
+
+/** A pull covers every owner when at least 1/FULL_PULL_SHARE of the owners held are out of sync. */
+const FULL_PULL_SHARE = 4
 
 export interface MeshInit {
   transport: Transport
@@ -148,7 +153,7 @@ export class Mesh implements DiscoveryNode {
       ...(init.openStatement === undefined ? {} : { openStatement: init.openStatement }),
     })
     this.#syncs = new SyncQueue(
-      (peer) => this.syncWith(peer),
+      (peer, owners) => this.syncWith(peer, owners),
       init.scheduler,
       SYNC_REPLY_WAIT_BACKOFFS * init.config.syncBackoffMs,
     )
@@ -306,14 +311,14 @@ export class Mesh implements DiscoveryNode {
     return { ...this.replica.stats, rejected: { ...this.replica.stats.rejected }, ...this.#stats }
   }
 
-  /** Runs anti-entropy with one neighbour now. */
-  async syncWith(peer: string): Promise<void> {
+  /** Runs anti-entropy with one neighbour now: over every owner, or over `owners` only. */
+  async syncWith(peer: string, owners?: readonly string[]): Promise<void> {
     this.#stats.syncsStarted++
     const frames = packFrames(
       [],
       this.scheduler.now(),
       this.replica.limits.maxFrameBytes,
-      this.replica.set.digest(),
+      this.replica.set.digest(owners),
       true,
     )
     await this.#sendFrames(peer, frames)
@@ -517,19 +522,35 @@ export class Mesh implements DiscoveryNode {
   }
 
   /**
-   * Syncs with the owner of the first wanted pull still out of sync: it holds everything it
-   * vouched for, and its answer also brings whatever else this replica lacks of what it holds.
-   * Falls back to the forwarding neighbour when the owner is not reachable.
+   * Pulls from the first wanted owner still out of sync: it holds everything it vouched for.
+   * Falls back to the forwarding neighbour when that owner is not reachable. A scoped pull also
+   * lists the other wanted owners (a peer that heard their heartbeats most likely holds theirs
+   * too); those still out of sync after it are pulled from their own owners in turn.
    */
   #pullNext(): void {
-    for (const [owner, forwarder] of this.#pullsWanted) {
-      this.#pullsWanted.delete(owner)
-      if (this.replica.set.inSyncWith(owner)) continue
-      this.#lastPullAt = this.scheduler.now()
-      this.#syncs.request(owner, forwarder)
-      break
-    }
+    for (const owner of this.#pullsWanted.keys())
+      if (this.replica.set.inSyncWith(owner)) this.#pullsWanted.delete(owner)
+    const [first] = this.#pullsWanted.keys()
+    if (first === undefined) return
+    const forwarder = this.#pullsWanted.get(first)
+    this.#pullsWanted.delete(first)
+    this.#lastPullAt = this.scheduler.now()
+    const scope = this.#pullCoversAll() ? undefined : [first, ...this.#pullsWanted.keys()]
+    this.#syncs.request(first, forwarder, scope)
     if (this.#pullsWanted.size > 0) this.#schedulePull()
+  }
+
+  /**
+   * Whether a pull compares every owner. In a cluster within the heartbeat capacity the digest
+   * is small, and a full exchange with a peer that holds more also brings what the heartbeats
+   * still on their way would point at. Beyond it a full digest per pull would grow with the
+   * cluster, so a pull covers every owner only when a large share of those held are out of
+   * sync (a node back from isolation).
+   */
+  #pullCoversAll(): boolean {
+    const set = this.replica.set
+    if (set.ownerCount <= heartbeatCapacity(this.config)) return true
+    return set.unsyncedOwnerCount() * FULL_PULL_SHARE >= set.ownerCount
   }
 
   #emit(changes: readonly ServiceChange[]): void {

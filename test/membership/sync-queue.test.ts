@@ -7,15 +7,17 @@ import { SyncQueue } from '../../src/mesh/sync-queue.ts'
 function queueWith(unreachable: string[] = []) {
   const scheduler = new VirtualScheduler()
   const started: string[] = []
+  const scopes: Array<readonly string[] | undefined> = []
   const queue = new SyncQueue(
-    async (peer) => {
+    async (peer, owners) => {
       started.push(peer)
+      scopes.push(owners)
       if (unreachable.includes(peer)) throw new Error(`${peer} unreachable`)
     },
     scheduler,
     1_000,
   )
-  return { scheduler, started, queue }
+  return { scheduler, started, scopes, queue }
 }
 
 /** Lets rejected `start` promises settle. */
@@ -68,4 +70,20 @@ test('after close nothing starts', () => {
   queue.request('c')
   scheduler.advance(5_000)
   assert.deepEqual(started, ['a'])
+})
+
+test('scoped requests: covered ones are dropped, waiting ones merge, a full one widens them', () => {
+  const { started, scopes, queue } = queueWith()
+  queue.request('a', undefined, ['x', 'y'])
+  queue.request('a', undefined, ['y'])
+  queue.request('b', undefined, ['x'])
+  queue.request('b', undefined, ['z'])
+  queue.request('a')
+  queue.request('c', undefined, ['x'])
+  queue.request('c')
+  queue.answered('a')
+  queue.answered('b')
+  queue.answered('a')
+  assert.deepEqual(started, ['a', 'b', 'a', 'c'])
+  assert.deepEqual(scopes, [['x', 'y'], ['x', 'z'], undefined, undefined])
 })
