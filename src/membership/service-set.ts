@@ -34,6 +34,8 @@
  * Tombstones are kept for TOMBSTONE_RETENTION_FACTOR times the TTL of what they delete, which
  * outlives every copy of the deleted registration (no copy is refreshed after the delete).
  */
+
+import { OwnerSums } from './owner-sums.ts'
 import type {
   HeartbeatStatement,
   InstanceStatement,
@@ -73,14 +75,10 @@ interface OwnerState {
   heartbeat: Entry<HeartbeatStatement> | undefined
   /** The newest heartbeat seen to vouch for this replica's view of the owner (local, not merged). */
   vouched: Entry<HeartbeatStatement> | undefined
-  /** Instance keys (registrations and tombstones) held for this owner. */
-  readonly keys: Set<string>
-  /**
-   * Running digests, kept current in O(1) per change: the first half XORs the first 16 bytes of
-   * the signatures of the owner's registrations (the live digest a heartbeat vouches for), the
-   * second XORs the next 16 bytes of the signatures of all its statements (the summary hash).
-   */
-  readonly sums: Uint8Array
+  /** The owner's registrations and tombstones held, by instance key. */
+  readonly entries: Map<string, Entry<InstanceStatement>>
+  /** The owner's slot in the replica's running digests (owner-sums.ts): live digest, summary hash. */
+  readonly sums: number
   liveCount: number
   /** Caches: the highest counter held, and a lower bound of the next expiry time. */
   maxCounter: bigint | undefined
@@ -119,6 +117,10 @@ export interface ServiceSetOptions {
 
 const NO_CHANGES: readonly ServiceChange[] = Object.freeze([])
 
+/** The halves of an owner's running digests: the live digest, the summary hash. */
+const LIVE = 0
+const SUMMARY = 1
+
 /** The summary of an owner a replica holds nothing of. */
 const EMPTY_SUMMARY = Object.freeze({
   incarnation: 0n,
@@ -129,9 +131,11 @@ const EMPTY_SUMMARY = Object.freeze({
 
 export class ServiceSet {
   readonly ownerRetentionMs: number
-  readonly #entries = new Map<string, Entry<InstanceStatement>>()
+  /** Registrations and tombstones held, over all owners. */
+  #size = 0
   readonly #owners = new Map<string, OwnerState>()
   readonly #byService = new Map<string, Set<string>>()
+  readonly #sums = new OwnerSums(OWNER_DIGEST_BYTES)
 
   constructor(options: ServiceSetOptions = {}) {
     this.ownerRetentionMs = options.ownerRetentionMs ?? 600_000
@@ -160,7 +164,10 @@ export class ServiceSet {
     for (const [ownerId, owner] of this.#owners) {
       if (owner.deadline !== undefined && now < owner.deadline) continue
       owner.deadline = this.#deadlineOf(owner, this.#vouch(owner), now, changes)
-      if (owner.keys.size === 0 && owner.heartbeat === undefined) this.#owners.delete(ownerId)
+      if (owner.entries.size === 0 && owner.heartbeat === undefined) {
+        this.#owners.delete(ownerId)
+        this.#sums.release(owner.sums)
+      }
     }
     return changes
   }
@@ -179,8 +186,7 @@ export class ServiceSet {
     changes: ServiceChange[],
   ): number {
     let deadline = Number.POSITIVE_INFINITY
-    for (const key of owner.keys) {
-      const entry = this.#entries.get(key) as Entry<InstanceStatement>
+    for (const [key, entry] of owner.entries) {
       const s = entry.statement
       const due =
         s.kind === 'registration'
@@ -204,9 +210,14 @@ export class ServiceSet {
   /** Live instances, optionally of one service. */
   instances(service?: string): Instance[] {
     const out: Instance[] = []
-    const keys = service === undefined ? this.#entries.keys() : (this.#byService.get(service) ?? [])
-    for (const key of keys) {
-      const s = (this.#entries.get(key) as Entry<InstanceStatement>).statement
+    if (service === undefined) {
+      for (const owner of this.#owners.values())
+        for (const { statement: s } of owner.entries.values())
+          if (s.kind === 'registration') out.push(s.instance)
+      return out
+    }
+    for (const key of this.#byService.get(service) ?? []) {
+      const s = (this.get(key) as Entry<InstanceStatement>).statement
       if (s.kind === 'registration') out.push(s.instance)
     }
     return out
@@ -218,12 +229,13 @@ export class ServiceSet {
   }
 
   get(key: string): Entry<InstanceStatement> | undefined {
-    return this.#entries.get(key)
+    const end = key.indexOf('\n')
+    return end < 0 ? undefined : this.#owners.get(key.slice(0, end))?.entries.get(key)
   }
 
   /** Registrations and tombstones held (what anti-entropy compares). */
   get size(): number {
-    return this.#entries.size
+    return this.#size
   }
 
   owners(): string[] {
@@ -272,7 +284,7 @@ export class ServiceSet {
   *rawEntries(): IterableIterator<Entry> {
     for (const owner of this.#owners.values()) {
       if (owner.heartbeat !== undefined) yield owner.heartbeat
-      for (const key of owner.keys) yield this.#entries.get(key) as Entry<InstanceStatement>
+      yield* owner.entries.values()
     }
   }
 
@@ -287,8 +299,7 @@ export class ServiceSet {
     if (state === undefined) return
     if (state.heartbeat !== undefined) yield state.heartbeat
     const vouched = this.#vouch(state)
-    for (const key of state.keys) {
-      const entry = this.#entries.get(key) as Entry<InstanceStatement>
+    for (const entry of state.entries.values()) {
       if (entry.statement.version.counter <= counter) continue
       const refreshedAt = effectiveRefresh(entry, vouched)
       yield refreshedAt > entry.refreshedAt ? { statement: entry.statement, refreshedAt } : entry
@@ -300,7 +311,7 @@ export class ServiceSet {
     const owner = this.#owners.get(ownerId)
     return owner === undefined
       ? new Uint8Array(OWNER_DIGEST_BYTES)
-      : owner.sums.slice(0, OWNER_DIGEST_BYTES)
+      : this.#sums.copy(owner.sums, LIVE)
   }
 
   /** Number of live registrations held for an owner. */
@@ -355,7 +366,7 @@ export class ServiceSet {
       if (owner === undefined || r.incarnation > owner.incarnation) continue
       if (r.incarnation < owner.incarnation) {
         out.push(...this.ownerEntries(owner))
-      } else if (!sumEquals(owner.sums, OWNER_DIGEST_BYTES, r.statementsHash)) {
+      } else if (!this.#sums.equals(owner.sums, SUMMARY, r.statementsHash)) {
         const after = r.maxCounter < this.#maxCounter(owner) ? r.maxCounter : -1n
         out.push(...this.#ownerEntriesAfter(owner, after))
       } else if (
@@ -399,7 +410,7 @@ export class ServiceSet {
       incarnation: owner.incarnation,
       heartbeatCounter: owner.heartbeat?.statement.version.counter ?? 0n,
       maxCounter: this.#maxCounter(owner),
-      statementsHash: owner.sums.slice(OWNER_DIGEST_BYTES),
+      statementsHash: this.#sums.copy(owner.sums, SUMMARY),
     }
   }
 
@@ -411,8 +422,8 @@ export class ServiceSet {
         incarnation: statement.version.incarnation,
         heartbeat: undefined,
         vouched: undefined,
-        keys: new Set(),
-        sums: new Uint8Array(2 * OWNER_DIGEST_BYTES),
+        entries: new Map(),
+        sums: this.#sums.allocate(),
         liveCount: 0,
         maxCounter: 0n,
         deadline: undefined,
@@ -442,15 +453,15 @@ export class ServiceSet {
     refreshedAt: number,
     changes: ServiceChange[],
   ): ApplyOutcome {
-    const current = this.#entries.get(statement.key)
+    const current = owner.entries.get(statement.key)
     const resolved = resolveEntry(current, { statement, refreshedAt })
     if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
     // Record whether the current heartbeat vouches for the owner before this change breaks the match.
     if (owner.heartbeat !== owner.vouched) this.#vouch(owner)
     const next = resolved.entry as Entry<InstanceStatement>
-    this.#entries.set(statement.key, next)
+    owner.entries.set(statement.key, next)
     if (resolved.outcome === 'refreshed') return 'refreshed'
-    owner.keys.add(statement.key)
+    if (current === undefined) this.#size++
     if (current !== undefined) this.#account(owner, current.statement, false)
     this.#account(owner, next.statement, true)
     const before = current?.statement
@@ -470,8 +481,7 @@ export class ServiceSet {
   }
 
   #dropOlderIncarnations(owner: OwnerState, changes: ServiceChange[]): void {
-    for (const key of owner.keys) {
-      const s = (this.#entries.get(key) as Entry<InstanceStatement>).statement
+    for (const [key, { statement: s }] of owner.entries) {
       if (s.version.incarnation < owner.incarnation) {
         this.#remove(owner, key)
         if (s.kind === 'registration') changes.push({ type: 'deleted', instance: s.instance })
@@ -488,11 +498,11 @@ export class ServiceSet {
   }
 
   #remove(owner: OwnerState, key: string): void {
-    const entry = this.#entries.get(key)
+    const entry = owner.entries.get(key)
     if (entry === undefined) return
     if (entry.statement.kind === 'registration') this.#unindex(entry.statement)
-    this.#entries.delete(key)
-    owner.keys.delete(key)
+    owner.entries.delete(key)
+    this.#size--
     this.#account(owner, entry.statement, false)
   }
 
@@ -501,9 +511,9 @@ export class ServiceSet {
     // The signature is a pseudo-random function of the statement, unique to it, and already in
     // memory: its first half feeds the live digest, its second the summary.
     const hash = s.signed.signature
-    xorInto(owner.sums, hash, OWNER_DIGEST_BYTES)
+    this.#sums.xor(owner.sums, SUMMARY, hash)
     if (s.kind === 'registration') {
-      xorInto(owner.sums, hash, 0)
+      this.#sums.xor(owner.sums, LIVE, hash)
       owner.liveCount += added ? 1 : -1
     }
     if (!added) {
@@ -537,7 +547,7 @@ export class ServiceSet {
     return (
       hb !== undefined &&
       hb.statement.version.incarnation === owner.incarnation &&
-      sumEquals(owner.sums, 0, hb.statement.ownerDigest)
+      this.#sums.equals(owner.sums, LIVE, hb.statement.ownerDigest)
     )
   }
 
@@ -557,11 +567,8 @@ export class ServiceSet {
   #maxCounter(owner: OwnerState): bigint {
     if (owner.maxCounter === undefined) {
       let max = 0n
-      for (const key of owner.keys) {
-        const counter = (this.#entries.get(key) as Entry<InstanceStatement>).statement.version
-          .counter
-        if (counter > max) max = counter
-      }
+      for (const { statement } of owner.entries.values())
+        if (statement.version.counter > max) max = statement.version.counter
       owner.maxCounter = max
     }
     return owner.maxCounter
@@ -635,19 +642,6 @@ export function resolveEntry<S extends Statement>(
     }
   }
   return { outcome: 'duplicate', entry: current }
-}
-
-/** XORs the half of `hash` at `offset` into the same half of `sums`. */
-function xorInto(sums: Uint8Array, hash: Uint8Array, offset: number): void {
-  for (let i = offset; i < offset + OWNER_DIGEST_BYTES; i++)
-    sums[i] = (sums[i] as number) ^ (hash[i] as number)
-}
-
-/** True when the half of `sums` at `offset` equals `digest`. */
-function sumEquals(sums: Uint8Array, offset: number, digest: Uint8Array): boolean {
-  if (digest.byteLength !== OWNER_DIGEST_BYTES) return false
-  for (let i = 0; i < OWNER_DIGEST_BYTES; i++) if (sums[offset + i] !== digest[i]) return false
-  return true
 }
 
 function summariesEqual(a: OwnerSummary, b: OwnerSummary): boolean {
