@@ -59,7 +59,7 @@ function gossipBytes(gossip: wire.Gossip): number {
   return statement + uintField(gossip.ageMs)
 }
 
-function ownerSummaryBytes(s: wire.OwnerSummary): number {
+function ownerSummaryBytes(s: Readonly<wire.OwnerSummary>): number {
   return (
     bytesField(s.owner.byteLength) +
     uintField(s.incarnation) +
@@ -69,7 +69,7 @@ function ownerSummaryBytes(s: wire.OwnerSummary): number {
   )
 }
 
-function digestBytes(digest: wire.Digest): number {
+function digestBytes(digest: DigestToWrite): number {
   let length = digest.partial ? 2 : 0
   for (const s of digest.owners) length += messageField(ownerSummaryBytes(s))
   return length
@@ -81,7 +81,7 @@ export function gossipFieldBytes(gossip: wire.Gossip): number {
 }
 
 /** Bytes a digest adds to a frame. */
-export function digestFieldBytes(digest: wire.Digest): number {
+export function digestFieldBytes(digest: DigestToWrite): number {
   return messageField(digestBytes(digest))
 }
 
@@ -90,8 +90,21 @@ export function frameHeaderBytes(schema: number, wantReply: boolean): number {
   return uintField(schema) + (wantReply ? 2 : 0)
 }
 
+/** What `writeFrame` takes: a `wire.Frame`, or anything shaped like one (extra fields are ignored). */
+export interface FrameToWrite {
+  readonly schema: number
+  readonly gossip: readonly wire.Gossip[]
+  readonly digest?: DigestToWrite | undefined
+  readonly wantReply: boolean
+}
+
+export interface DigestToWrite {
+  readonly owners: readonly Readonly<wire.OwnerSummary>[]
+  readonly partial: boolean
+}
+
 /** Encodes a frame; the same bytes as `wire.Frame.encode(frame)`. */
-export function writeFrame(frame: wire.Frame): Uint8Array {
+export function writeFrame(frame: FrameToWrite): Uint8Array {
   let size = frameHeaderBytes(frame.schema, frame.wantReply)
   for (const gossip of frame.gossip) size += gossipFieldBytes(gossip)
   if (frame.digest !== undefined) size += digestFieldBytes(frame.digest)

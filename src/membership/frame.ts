@@ -36,25 +36,7 @@ export function gossipOf(entry: Entry, now: number): wire.Gossip {
 }
 
 export function encodeFrame(content: FrameContent): Uint8Array {
-  return writeFrame({
-    schema: SCHEMA_VERSION,
-    gossip: content.gossip,
-    digest: content.digest === undefined ? undefined : toWireDigest(content.digest),
-    wantReply: content.wantReply,
-  })
-}
-
-function toWireDigest(digest: Digest): wire.Digest {
-  return {
-    owners: digest.owners.map((s) => ({
-      owner: s.ownerKey,
-      incarnation: s.incarnation,
-      heartbeatCounter: s.heartbeatCounter,
-      maxCounter: s.maxCounter,
-      statementsHash: s.statementsHash,
-    })),
-    partial: digest.partial,
-  }
+  return writeFrame({ schema: SCHEMA_VERSION, ...content })
 }
 
 /** Decodes a frame. Throws a named error for bytes that are too large, malformed or of an unknown schema. */
@@ -69,14 +51,7 @@ export function decodeFrame(bytes: Uint8Array, limits: MembershipLimits): FrameC
   const content: FrameContent = { gossip: frame.gossip, wantReply: frame.wantReply }
   if (frame.digest !== undefined) {
     content.digest = {
-      owners: frame.digest.owners.map((o) => ({
-        owner: summaryOwnerId(o.owner),
-        ownerKey: o.owner,
-        incarnation: o.incarnation,
-        heartbeatCounter: o.heartbeatCounter,
-        maxCounter: o.maxCounter,
-        statementsHash: o.statementsHash,
-      })),
+      owners: frame.digest.owners.map((o) => ({ ...o, ownerId: summaryOwnerId(o.owner) })),
       partial: frame.digest.partial,
     }
   }
@@ -102,13 +77,12 @@ export function packFrames(
 ): Uint8Array[] {
   const frames: Uint8Array[] = []
   const header = frameHeaderBytes(SCHEMA_VERSION, wantReply)
-  const wireDigest = digest === undefined ? undefined : toWireDigest(digest)
-  const digestBytes = wireDigest === undefined ? 0 : digestFieldBytes(wireDigest)
+  const digestBytes = digest === undefined ? 0 : digestFieldBytes(digest)
   const frame = (gossip: wire.Gossip[], last: boolean): Uint8Array =>
     writeFrame({
       schema: SCHEMA_VERSION,
       gossip,
-      digest: last ? wireDigest : undefined,
+      digest: last ? digest : undefined,
       wantReply: last && wantReply,
     })
   let batch: wire.Gossip[] = []
@@ -124,10 +98,10 @@ export function packFrames(
     batch.push(gossip)
     batchBytes += size
   }
-  if (wireDigest !== undefined && batch.length > 0 && batchBytes + digestBytes > maxFrameBytes) {
+  if (digest !== undefined && batch.length > 0 && batchBytes + digestBytes > maxFrameBytes) {
     frames.push(frame(batch, false))
     batch = []
   }
-  if (batch.length > 0 || wireDigest !== undefined) frames.push(frame(batch, true))
+  if (batch.length > 0 || digest !== undefined) frames.push(frame(batch, true))
   return frames
 }

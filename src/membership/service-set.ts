@@ -45,6 +45,7 @@ import type {
 import { OWNER_DIGEST_BYTES } from './statement.ts'
 import type { Instance } from './types.ts'
 import { compareVersions } from './version.ts'
+import type * as wire from './wire.ts'
 
 export const TOMBSTONE_RETENTION_FACTOR = 2
 
@@ -70,6 +71,7 @@ export interface ApplyResult {
 }
 
 interface OwnerState {
+  readonly id: string
   readonly ownerKey: Uint8Array
   incarnation: bigint
   heartbeat: Entry<HeartbeatStatement> | undefined
@@ -85,16 +87,13 @@ interface OwnerState {
   deadline: number | undefined
 }
 
-/** The per-owner summary exchanged by anti-entropy. */
-export interface OwnerSummary {
-  /** The owner's id (the peer ID of `ownerKey`). */
-  readonly owner: string
-  readonly ownerKey: Uint8Array
-  readonly incarnation: bigint
-  readonly heartbeatCounter: bigint
-  /** Highest counter among the owner's registrations and tombstones held. */
-  readonly maxCounter: bigint
-  readonly statementsHash: Uint8Array
+/**
+ * The per-owner summary exchanged by anti-entropy: the wire fields (owner key, incarnation,
+ * heartbeat counter, highest counter among the owner's registrations and tombstones held, and
+ * the summary hash) plus the owner's peer ID.
+ */
+export interface OwnerSummary extends Readonly<wire.OwnerSummary> {
+  readonly ownerId: string
 }
 
 /**
@@ -161,11 +160,11 @@ export class ServiceSet {
   /** Removes what has run out its time at `now`; returns the instances that expired. */
   expire(now: number): ServiceChange[] {
     const changes: ServiceChange[] = []
-    for (const [ownerId, owner] of this.#owners) {
+    for (const owner of this.#owners.values()) {
       if (owner.deadline !== undefined && now < owner.deadline) continue
       owner.deadline = this.#deadlineOf(owner, this.#vouch(owner), now, changes)
       if (owner.entries.size === 0 && owner.heartbeat === undefined) {
-        this.#owners.delete(ownerId)
+        this.#owners.delete(owner.id)
         this.#sums.release(owner.sums)
       }
     }
@@ -186,7 +185,7 @@ export class ServiceSet {
     changes: ServiceChange[],
   ): number {
     let deadline = Number.POSITIVE_INFINITY
-    for (const [key, entry] of owner.entries) {
+    for (const entry of owner.entries.values()) {
       const s = entry.statement
       const due =
         s.kind === 'registration'
@@ -196,7 +195,7 @@ export class ServiceSet {
         if (due < deadline) deadline = due
         continue
       }
-      this.#remove(owner, key)
+      this.#remove(owner, s.key)
       if (s.kind === 'registration') changes.push({ type: 'expired', instance: s.instance })
     }
     if (owner.heartbeat !== undefined) {
@@ -339,12 +338,12 @@ export class ServiceSet {
   digest(only?: Iterable<string>): Digest {
     const owners: OwnerSummary[] = []
     if (only === undefined) {
-      for (const [ownerId, owner] of this.#owners) owners.push(this.#summaryOf(ownerId, owner))
+      for (const owner of this.#owners.values()) owners.push(this.#summaryOf(owner))
       return { owners, partial: false }
     }
     for (const ownerId of only) {
       const owner = this.#owners.get(ownerId)
-      if (owner !== undefined) owners.push(this.#summaryOf(ownerId, owner))
+      if (owner !== undefined) owners.push(this.#summaryOf(owner))
     }
     return { owners, partial: true }
   }
@@ -361,8 +360,8 @@ export class ServiceSet {
     const out: Entry[] = []
     const listed = new Set<string>()
     for (const r of remote.owners) {
-      listed.add(r.owner)
-      const owner = this.#owners.get(r.owner)
+      listed.add(r.ownerId)
+      const owner = this.#owners.get(r.ownerId)
       if (owner === undefined || r.incarnation > owner.incarnation) continue
       if (r.incarnation < owner.incarnation) {
         out.push(...this.ownerEntries(owner))
@@ -377,8 +376,8 @@ export class ServiceSet {
       }
     }
     if (!remote.partial) {
-      for (const [ownerId, owner] of this.#owners)
-        if (!listed.has(ownerId)) out.push(...this.ownerEntries(owner))
+      for (const owner of this.#owners.values())
+        if (!listed.has(owner.id)) out.push(...this.ownerEntries(owner))
     }
     return out
   }
@@ -392,21 +391,27 @@ export class ServiceSet {
   differences(remote: Digest): Digest {
     const owners: OwnerSummary[] = []
     for (const r of remote.owners) {
-      const owner = this.#owners.get(r.owner)
-      if (owner === undefined) {
-        owners.push({ ...EMPTY_SUMMARY, owner: r.owner, ownerKey: r.ownerKey })
-        continue
-      }
-      const mine = this.#summaryOf(r.owner, owner)
-      if (!summariesEqual(mine, r)) owners.push(mine)
+      const owner = this.#owners.get(r.ownerId)
+      if (owner === undefined) owners.push({ ...EMPTY_SUMMARY, ownerId: r.ownerId, owner: r.owner })
+      else if (!this.#summarisedAs(owner, r)) owners.push(this.#summaryOf(owner))
     }
     return { owners, partial: true }
   }
 
-  #summaryOf(ownerId: string, owner: OwnerState): OwnerSummary {
+  /** True when `summary` is what this replica would say of the owner. */
+  #summarisedAs(owner: OwnerState, summary: OwnerSummary): boolean {
+    return (
+      summary.incarnation === owner.incarnation &&
+      summary.heartbeatCounter === (owner.heartbeat?.statement.version.counter ?? 0n) &&
+      summary.maxCounter === this.#maxCounter(owner) &&
+      this.#sums.equals(owner.sums, SUMMARY, summary.statementsHash)
+    )
+  }
+
+  #summaryOf(owner: OwnerState): OwnerSummary {
     return {
-      owner: ownerId,
-      ownerKey: owner.ownerKey,
+      ownerId: owner.id,
+      owner: owner.ownerKey,
       incarnation: owner.incarnation,
       heartbeatCounter: owner.heartbeat?.statement.version.counter ?? 0n,
       maxCounter: this.#maxCounter(owner),
@@ -418,6 +423,7 @@ export class ServiceSet {
     let owner = this.#owners.get(statement.owner)
     if (owner === undefined) {
       owner = {
+        id: statement.owner,
         ownerKey: statement.signed.owner,
         incarnation: statement.version.incarnation,
         heartbeat: undefined,
@@ -481,9 +487,9 @@ export class ServiceSet {
   }
 
   #dropOlderIncarnations(owner: OwnerState, changes: ServiceChange[]): void {
-    for (const [key, { statement: s }] of owner.entries) {
+    for (const { statement: s } of owner.entries.values()) {
       if (s.version.incarnation < owner.incarnation) {
-        this.#remove(owner, key)
+        this.#remove(owner, s.key)
         if (s.kind === 'registration') changes.push({ type: 'deleted', instance: s.instance })
       }
     }
@@ -642,13 +648,4 @@ export function resolveEntry<S extends Statement>(
     }
   }
   return { outcome: 'duplicate', entry: current }
-}
-
-function summariesEqual(a: OwnerSummary, b: OwnerSummary): boolean {
-  return (
-    a.incarnation === b.incarnation &&
-    a.heartbeatCounter === b.heartbeatCounter &&
-    a.maxCounter === b.maxCounter &&
-    Buffer.compare(a.statementsHash, b.statementsHash) === 0
-  )
 }

@@ -132,7 +132,7 @@ describe('frames', () => {
     assert.equal(frame.wantReply, true)
     assert.equal(frame.gossip[0]?.ageMs, 250)
     assert.deepEqual(
-      frame.digest?.owners.map((o) => o.owner),
+      frame.digest?.owners.map((o) => o.ownerId),
       [alice.ownerId],
     )
     assert.equal(frame.digest?.partial, false)

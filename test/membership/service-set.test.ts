@@ -232,7 +232,7 @@ describe('service set', () => {
     const answer = a.differences(b.digest())
     assert.equal(answer.partial, true)
     assert.deepEqual(
-      answer.owners.map((o) => [o.owner, o.incarnation]),
+      answer.owners.map((o) => [o.ownerId, o.incarnation]),
       [
         [bob.ownerId, 1n],
         [carol.ownerId, 0n],
@@ -255,7 +255,7 @@ describe('service set', () => {
     assert.equal(a.delta(empty.digest()).length, 2)
     assert.deepEqual(a.differences(a.digest()).owners, [])
     const lacksBob = empty.differences({
-      owners: a.digest().owners.filter((o) => o.owner === bob.ownerId),
+      owners: a.digest().owners.filter((o) => o.ownerId === bob.ownerId),
       partial: true,
     })
     assert.deepEqual(
