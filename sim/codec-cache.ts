@@ -7,12 +7,14 @@
  * decoded values, it only skips recomputing what another node already computed.
  * - Frames: a broadcast hands the same Uint8Array to every receiver, so a WeakMap keyed by the
  *   array object finds the decode.
- * - Statements: the same SignedStatement object reaches every receiver of one frame (WeakMap);
- *   a statement re-encoded by anti-entropy arrives in a new object and is found by the first
- *   48 bits of its signature, after checking signature, owner and body bytes are equal (a
- *   bounded FIFO map; a key collision only costs a verification).
- * - Decoded byte fields are views into the frame they arrived in; a cached statement is opened
- *   from copies so that it does not keep a large anti-entropy frame alive.
+ * - Statements: each statement is opened once, from copies of its bytes (so that it does not
+ *   keep a large anti-entropy frame alive), and remembered by the first 48 bits of its
+ *   signature (a bounded FIFO map; a key collision only costs a verification). A decoded frame's
+ *   gossip is pointed at the copy of every statement opened before (found by signature, with
+ *   signature, owner and body bytes checked equal), and opening looks objects up by identity:
+ *   the copies, and statements first seen in a broadcast frame that every receiver shares.
+ *   Anti-entropy frames are unique to their receiver; their statements are found once, at
+ *   decode, and their decoded objects are never remembered.
  */
 import { decodeFrame, type FrameContent } from '../src/membership/frame.ts'
 import type { MembershipLimits } from '../src/membership/limits.ts'
@@ -50,27 +52,19 @@ export class SharedCodec {
     }
     this.stats.frameDecodes++
     const content = decodeFrame(bytes, limits)
+    for (const gossip of content.gossip) {
+      const known = gossip.statement === undefined ? undefined : this.#known(gossip.statement)
+      if (known !== undefined) gossip.statement = known.signed
+    }
     this.#frames.set(bytes, content)
     return content
   }
 
   readonly openStatement = (signed: wire.SignedStatement, limits: MembershipLimits): Statement => {
-    const byObject = this.#byObject.get(signed)
-    if (byObject !== undefined) {
+    const known = this.#byObject.get(signed) ?? this.#known(signed)
+    if (known !== undefined) {
       this.stats.verifyHits++
-      return byObject
-    }
-    const key = signatureKey(signed.signature)
-    const bySignature = this.#bySignature.get(key)
-    if (
-      bySignature !== undefined &&
-      bytesEqual(bySignature.signed.signature, signed.signature) &&
-      bytesEqual(bySignature.signed.body, signed.body) &&
-      bytesEqual(bySignature.signed.owner, signed.owner)
-    ) {
-      this.stats.verifyHits++
-      this.#byObject.set(signed, bySignature)
-      return bySignature
+      return known
     }
     this.stats.verifications++
     const statement = openStatement(
@@ -82,12 +76,24 @@ export class SharedCodec {
       limits,
     )
     this.#byObject.set(signed, statement)
+    this.#byObject.set(statement.signed, statement)
     if (this.#bySignature.size >= this.#capacity) {
       const oldest = this.#bySignature.keys().next().value
       if (oldest !== undefined) this.#bySignature.delete(oldest)
     }
-    this.#bySignature.set(key, statement)
+    this.#bySignature.set(signatureKey(signed.signature), statement)
     return statement
+  }
+
+  /** The statement opened before whose signed bytes equal these, if it is still remembered. */
+  #known(signed: wire.SignedStatement): Statement | undefined {
+    const candidate = this.#bySignature.get(signatureKey(signed.signature))
+    return candidate !== undefined &&
+      bytesEqual(candidate.signed.signature, signed.signature) &&
+      bytesEqual(candidate.signed.body, signed.body) &&
+      bytesEqual(candidate.signed.owner, signed.owner)
+      ? candidate
+      : undefined
   }
 }
 

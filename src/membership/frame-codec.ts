@@ -21,12 +21,15 @@ import type * as wire from './wire.ts'
 
 /** Bytes of a varint holding `value` (a non-negative integer). */
 export function varintBytes(value: number | bigint): number {
-  let bytes = 1
-  if (typeof value === 'number') {
-    for (let n = value; n >= 0x80; n = Math.floor(n / 0x80)) bytes++
-  } else {
-    for (let n = value; n >= 0x80n; n >>= 7n) bytes++
+  // Counters and incarnations are bigints but almost always safe integers: size them as numbers.
+  const n = Number(value)
+  if (n <= Number.MAX_SAFE_INTEGER) {
+    let bytes = 1
+    for (let limit = 0x80; n >= limit && bytes < 8; limit *= 0x80) bytes++
+    return bytes
   }
+  let bytes = 1
+  for (let big = BigInt(value); big >= 0x80n; big >>= 7n) bytes++
   return bytes
 }
 
@@ -107,7 +110,10 @@ export interface DigestToWrite {
 export function writeFrame(frame: FrameToWrite): Uint8Array {
   let size = frameHeaderBytes(frame.schema, frame.wantReply)
   for (const gossip of frame.gossip) size += gossipFieldBytes(gossip)
-  if (frame.digest !== undefined) size += digestFieldBytes(frame.digest)
+  const summaryBytes = frame.digest?.owners.map(ownerSummaryBytes) ?? []
+  let digestLength = frame.digest?.partial ? 2 : 0
+  for (const bytes of summaryBytes) digestLength += messageField(bytes)
+  if (frame.digest !== undefined) size += messageField(digestLength)
   const out = new Writer(size)
   out.uint(0x08, frame.schema)
   for (const gossip of frame.gossip) {
@@ -122,9 +128,11 @@ export function writeFrame(frame: FrameToWrite): Uint8Array {
     out.uint(0x10, gossip.ageMs)
   }
   if (frame.digest !== undefined) {
-    out.message(0x1a, digestBytes(frame.digest))
-    for (const s of frame.digest.owners) {
-      out.message(0x0a, ownerSummaryBytes(s))
+    out.message(0x1a, digestLength)
+    const owners = frame.digest.owners
+    for (let i = 0; i < owners.length; i++) {
+      const s = owners[i] as Readonly<wire.OwnerSummary>
+      out.message(0x0a, summaryBytes[i] as number)
       out.bytes(0x0a, s.owner)
       out.uint(0x10, s.incarnation)
       out.uint(0x18, s.heartbeatCounter)
@@ -173,9 +181,8 @@ class Writer {
   }
 
   #varint(value: number | bigint): void {
-    let n =
-      typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value
-    if (typeof n === 'number') {
+    let n = Number(value)
+    if (n <= Number.MAX_SAFE_INTEGER) {
       while (n >= 0x80) {
         this.#byte((n % 0x80) | 0x80)
         n = Math.floor(n / 0x80)
@@ -183,11 +190,12 @@ class Writer {
       this.#byte(n)
       return
     }
-    while (n >= 0x80n) {
-      this.#byte(Number(n & 0x7fn) | 0x80)
-      n >>= 7n
+    let big = BigInt(value)
+    while (big >= 0x80n) {
+      this.#byte(Number(big & 0x7fn) | 0x80)
+      big >>= 7n
     }
-    this.#byte(Number(n))
+    this.#byte(Number(big))
   }
 }
 
@@ -196,60 +204,67 @@ const MAX_UINT32 = 0xffff_ffff
 
 /** Decodes a canonically encoded frame; throws `MalformedInputError` for anything else. */
 export function readFrame(bytes: Uint8Array): wire.Frame {
-  const r = new Reader(bytes, 0, bytes.byteLength)
+  const r = new Reader(bytes)
   const frame: wire.Frame = { schema: 0, gossip: [], wantReply: false }
   if (r.take(0x08)) frame.schema = r.uint32()
-  while (r.take(0x12)) frame.gossip.push(readGossip(r.message()))
-  if (r.take(0x1a)) frame.digest = readDigest(r.message())
+  while (r.take(0x12)) {
+    r.enter()
+    frame.gossip.push(readGossip(r))
+    r.leave('gossip')
+  }
+  if (r.take(0x1a)) {
+    r.enter()
+    frame.digest = readDigest(r)
+    r.leave('digest')
+  }
   if (r.take(0x20)) frame.wantReply = r.flag()
-  r.end('frame')
+  r.leave('frame')
   return frame
 }
 
 function readGossip(r: Reader): wire.Gossip {
   const gossip: wire.Gossip = { ageMs: 0 }
   if (r.take(0x0a)) {
-    const m = r.message()
+    r.enter()
     gossip.statement = {
-      owner: m.take(0x0a) ? m.bytes() : EMPTY_BYTES,
-      body: m.take(0x12) ? m.bytes() : EMPTY_BYTES,
-      signature: m.take(0x1a) ? m.bytes() : EMPTY_BYTES,
+      owner: r.take(0x0a) ? r.bytes() : EMPTY_BYTES,
+      body: r.take(0x12) ? r.bytes() : EMPTY_BYTES,
+      signature: r.take(0x1a) ? r.bytes() : EMPTY_BYTES,
     }
-    m.end('signed statement')
+    r.leave('signed statement')
   }
   if (r.take(0x10)) gossip.ageMs = r.uint32()
-  r.end('gossip')
   return gossip
 }
 
 function readDigest(r: Reader): wire.Digest {
   const digest: wire.Digest = { owners: [], partial: false }
   while (r.take(0x0a)) {
-    const m = r.message()
+    r.enter()
     digest.owners.push({
-      owner: m.take(0x0a) ? m.bytes() : EMPTY_BYTES,
-      incarnation: m.take(0x10) ? m.uint64() : 0n,
-      heartbeatCounter: m.take(0x18) ? m.uint64() : 0n,
-      statementsHash: m.take(0x22) ? m.bytes() : EMPTY_BYTES,
-      maxCounter: m.take(0x28) ? m.uint64() : 0n,
+      owner: r.take(0x0a) ? r.bytes() : EMPTY_BYTES,
+      incarnation: r.take(0x10) ? r.uint64() : 0n,
+      heartbeatCounter: r.take(0x18) ? r.uint64() : 0n,
+      statementsHash: r.take(0x22) ? r.bytes() : EMPTY_BYTES,
+      maxCounter: r.take(0x28) ? r.uint64() : 0n,
     })
-    m.end('owner summary')
+    r.leave('owner summary')
   }
   if (r.take(0x10)) digest.partial = r.flag()
-  r.end('digest')
   return digest
 }
 
-/** Reads one message's fields, in order, from `bytes[pos, end)`. */
+/** Reads fields in order; `enter` and `leave` bracket an embedded message. */
 class Reader {
   readonly #bytes: Uint8Array
-  #pos: number
-  readonly #end: number
+  #pos = 0
+  /** Where the message being read ends, and the ends of the messages enclosing it. */
+  #end: number
+  readonly #ends: number[] = []
 
-  constructor(bytes: Uint8Array, pos: number, end: number) {
+  constructor(bytes: Uint8Array) {
     this.#bytes = bytes
-    this.#pos = pos
-    this.#end = end
+    this.#end = bytes.byteLength
   }
 
   /** Consumes the next field's tag when it is `tag` (every tag here is one byte). */
@@ -290,18 +305,21 @@ class Reader {
     return value
   }
 
-  /** An embedded message: a reader over its bytes (which may be none). */
-  message(): Reader {
+  /** Enters an embedded message (which may be empty): fields are read from it until `leave`. */
+  enter(): void {
     const end = this.#lengthEnd()
-    const reader = new Reader(this.#bytes, this.#pos, end)
-    this.#pos = end
-    return reader
+    this.#ends.push(this.#end)
+    this.#end = end
   }
 
-  /** Checks that every byte was read: what is left is an unknown, repeated or misplaced field. */
-  end(what: string): void {
+  /**
+   * Checks that the message was read whole (what is left is an unknown, repeated or misplaced
+   * field) and returns to the enclosing one.
+   */
+  leave(what: string): void {
     if (this.#pos !== this.#end)
       throw malformed(`${what} has an unexpected field at byte ${this.#pos}`)
+    this.#end = this.#ends.pop() ?? this.#end
   }
 
   #lengthEnd(): number {

@@ -51,24 +51,32 @@ export function generateSigner(): Signer {
 }
 
 const OWNER_CACHE_LIMIT = 65536
-const ownerIds = new Map<string, string>()
+/** Peer IDs by the first 48 bits of the key (checked whole on a hit): no string to build per lookup. */
+const ownerIds = new Map<number, { readonly key: Uint8Array; readonly ownerId: string }>()
 
 /** The libp2p peer ID string of a raw Ed25519 public key (cached). */
 export function ownerIdOf(publicKey: Uint8Array): string {
-  const hex = asBuffer(publicKey).toString('hex')
-  let ownerId = ownerIds.get(hex)
-  if (ownerId === undefined) {
-    if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES) {
-      throw new InvalidArgumentError('an Ed25519 public key is 32 bytes')
-    }
-    ownerId = peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString()
-    if (ownerIds.size >= OWNER_CACHE_LIMIT) {
-      const oldest = ownerIds.keys().next().value
-      if (oldest !== undefined) ownerIds.delete(oldest)
-    }
-    ownerIds.set(hex, ownerId)
+  let prefix = 0
+  for (let i = 0; i < 6 && i < publicKey.length; i++)
+    prefix = prefix * 256 + (publicKey[i] as number)
+  const cached = ownerIds.get(prefix)
+  if (cached !== undefined && sameBytes(cached.key, publicKey)) return cached.ownerId
+  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES) {
+    throw new InvalidArgumentError('an Ed25519 public key is 32 bytes')
   }
+  const ownerId = peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString()
+  if (ownerIds.size >= OWNER_CACHE_LIMIT) {
+    const oldest = ownerIds.keys().next().value
+    if (oldest !== undefined) ownerIds.delete(oldest)
+  }
+  ownerIds.set(prefix, { key: publicKey.slice(), ownerId })
   return ownerId
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /** True when `signature` is the owner's signature over `body`. Never throws on bad input. */

@@ -275,8 +275,10 @@ export class ServiceSet {
   }
 
   /** Every statement held, with the effective refresh time to compute its age from. */
-  *entries(): IterableIterator<Entry> {
-    for (const owner of this.#owners.values()) yield* this.ownerEntries(owner)
+  entries(): Entry[] {
+    const out: Entry[] = []
+    for (const owner of this.#owners.values()) this.#collect(owner, -1n, out)
+    return out
   }
 
   /** Every statement held exactly as stored (refresh times without heartbeat refresh folded in): the CRDT state. */
@@ -288,20 +290,26 @@ export class ServiceSet {
   }
 
   /** Statements of one owner (heartbeat first), with effective refresh times. */
-  ownerEntries(owner: OwnerState | string): IterableIterator<Entry> {
-    return this.#ownerEntriesAfter(owner, -1n)
+  ownerEntries(ownerId: string): Entry[] {
+    const out: Entry[] = []
+    const owner = this.#owners.get(ownerId)
+    if (owner !== undefined) this.#collect(owner, -1n, out)
+    return out
   }
 
-  /** Like `ownerEntries`, but only registrations and tombstones with a counter above `counter`. */
-  *#ownerEntriesAfter(owner: OwnerState | string, counter: bigint): IterableIterator<Entry> {
-    const state = typeof owner === 'string' ? this.#owners.get(owner) : owner
-    if (state === undefined) return
-    if (state.heartbeat !== undefined) yield state.heartbeat
-    const vouched = this.#vouch(state)
-    for (const entry of state.entries.values()) {
+  /**
+   * Appends the owner's heartbeat, then its registrations and tombstones with a counter above
+   * `counter`, with effective refresh times.
+   */
+  #collect(owner: OwnerState, counter: bigint, out: Entry[]): void {
+    if (owner.heartbeat !== undefined) out.push(owner.heartbeat)
+    const vouched = this.#vouch(owner)
+    for (const entry of owner.entries.values()) {
       if (entry.statement.version.counter <= counter) continue
       const refreshedAt = effectiveRefresh(entry, vouched)
-      yield refreshedAt > entry.refreshedAt ? { statement: entry.statement, refreshedAt } : entry
+      out.push(
+        refreshedAt > entry.refreshedAt ? { statement: entry.statement, refreshedAt } : entry,
+      )
     }
   }
 
@@ -364,10 +372,10 @@ export class ServiceSet {
       const owner = this.#owners.get(r.ownerId)
       if (owner === undefined || r.incarnation > owner.incarnation) continue
       if (r.incarnation < owner.incarnation) {
-        out.push(...this.ownerEntries(owner))
+        this.#collect(owner, -1n, out)
       } else if (!this.#sums.equals(owner.sums, SUMMARY, r.statementsHash)) {
         const after = r.maxCounter < this.#maxCounter(owner) ? r.maxCounter : -1n
-        out.push(...this.#ownerEntriesAfter(owner, after))
+        this.#collect(owner, after, out)
       } else if (
         owner.heartbeat !== undefined &&
         owner.heartbeat.statement.version.counter > r.heartbeatCounter
@@ -377,7 +385,7 @@ export class ServiceSet {
     }
     if (!remote.partial) {
       for (const owner of this.#owners.values())
-        if (!listed.has(owner.id)) out.push(...this.ownerEntries(owner))
+        if (!listed.has(owner.id)) this.#collect(owner, -1n, out)
     }
     return out
   }

@@ -401,7 +401,7 @@ export class Mesh implements DiscoveryNode {
     const now = this.scheduler.now()
     this.#announcedAt = now
     this.#freshHeartbeat(now)
-    const entries = [...this.replica.set.ownerEntries(this.peerId)]
+    const entries = this.replica.set.ownerEntries(this.peerId)
     await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
   }
 
