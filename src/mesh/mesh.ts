@@ -12,12 +12,12 @@
  *   ID: one exchange serves both) and every `antiEntropyIntervalMs` with one random neighbour,
  *   the node sends its digest; the peer answers with what this node lacks plus the summaries it
  *   holds differently, and this node answers with what the peer lacks. When heartbeats show this
- *   replica is missing something of their owners, it pulls: the same exchange over a digest of
- *   just those owners (so its cost does not grow with the cluster), with the first of them, or
- *   the forwarding neighbour when that owner is not reachable; at most one pull per
- *   `syncBackoffMs`, so one pull gathers what several heartbeats pointed at. This node runs
- *   exchanges one at a time (sync-queue.ts), so each request's digest includes the previous
- *   answers. `syncWith` starts one at once.
+ *   replica is missing something of their owners, it pulls: the same exchange with the first of
+ *   them (or the forwarding neighbour when that owner is not reachable), at most one per
+ *   `syncBackoffMs`, so one pull gathers what several heartbeats pointed at. Beyond the heartbeat
+ *   capacity a pull's digest lists just the wanted owners, so its cost does not grow with the
+ *   cluster (see #pullCoversAll). This node runs exchanges one at a time (sync-queue.ts), so
+ *   each request's digest includes the previous answers. `syncWith` starts one at once.
  * - Expiry: swept every `expiryIntervalMs` on this node's clock.
  * - Scale: each heartbeat recomputes the schedule from the live nodes this node counts
  *   (config.ts: beyond the heartbeat budget, intervals stretch and heartbeats sign a lease).

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { InvalidArgumentError, OwnerMismatchError } from '../../src/membership/errors.ts'
+import { decodeFrame } from '../../src/membership/frame.ts'
 import { generateSigner } from '../../src/membership/identity.ts'
+import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
+import type { Transport } from '../../src/membership/transport.ts'
 import type { InstanceSpec } from '../../src/membership/types.ts'
 import { localMeshConfig } from '../../src/mesh/config.ts'
 import type { WatchEvent } from '../../src/mesh/events.ts'
 import { Mesh } from '../../src/mesh/mesh.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
 import { MemoryNetwork } from '../../src/transport/memory.ts'
-import { startMemoryCluster } from '../../src/transport/memory-cluster.ts'
+import { flush, startMemoryCluster } from '../../src/transport/memory-cluster.ts'
 
 async function started(size: number, options: { loss?: number } = {}) {
   const { scheduler, network, nodes } = await startMemoryCluster(size, { seed: 3, ...options })
@@ -95,6 +98,47 @@ describe('mesh driver over the in-memory transport', () => {
     await late.start()
     scheduler.advance(20)
     assert.equal(late.lookup('svc').length, 15)
+  })
+
+  test('beyond the heartbeat capacity, a pull asks only about the owners it wants', async () => {
+    // Capacity floor(8 heartbeats/s × 250 ms) = 2 nodes: a cluster of 5 is beyond it.
+    const config = localMeshConfig({ maxHeartbeatsPerSecond: 8 })
+    const scheduler = new VirtualScheduler(1_700_000_000_000)
+    const network = new MemoryNetwork({ latencyMs: 2, scheduler, seed: 5 })
+    const requests: Array<{ to: string; digest: string[]; partial: boolean }> = []
+    const meshes = Array.from({ length: 5 }, (_, i) => {
+      const signer = generateSigner()
+      const inner = network.createTransport(signer.ownerId)
+      const transport: Transport = i === 4 ? recordingRequests(inner, requests) : inner
+      return new Mesh({ transport, signer, scheduler, config })
+    })
+    for (const mesh of meshes) await mesh.start()
+    for (const [i, mesh] of meshes.entries())
+      await mesh.register({ service: 'svc', id: `${i}`, addresses: [`h:${i}`] })
+    const settle = async (ms: number) => {
+      for (let t = 0; t < ms; t += 10) {
+        scheduler.advance(10)
+        await flush()
+      }
+    }
+    await settle(500)
+    const [a, , , , e] = meshes as [Mesh, Mesh, Mesh, Mesh, Mesh]
+    assert.equal(e.lookup('svc').length, 5)
+    network.setLink(a.peerId, e.peerId, { loss: 1 })
+    await a.register({ service: 'svc', id: '0', addresses: ['h:new'] })
+    await settle(20)
+    network.setLink(a.peerId, e.peerId, { loss: 0 })
+    assert.equal(e.lookup('svc').find((x) => x.id === '0')?.addresses[0], 'h:0', 'e missed it')
+    requests.length = 0
+    // a's next heartbeat shows e it missed the update: e pulls from a, over a alone.
+    const heartbeatMs = e.heartbeatSchedule.heartbeatIntervalMs
+    await settle(heartbeatMs * 2)
+    assert.ok(heartbeatMs > config.heartbeatIntervalMs, 'the schedule is stretched')
+    assert.equal(e.lookup('svc').find((x) => x.id === '0')?.addresses[0], 'h:new')
+    const pulls = requests.filter((r) => r.partial)
+    assert.ok(pulls.length > 0, 'e pulled')
+    for (const pull of pulls)
+      assert.deepEqual(pull, { to: a.peerId, digest: [a.peerId], partial: true })
   })
 
   test('convergence survives 30% loss', async () => {
@@ -210,3 +254,28 @@ describe('mesh driver over the in-memory transport', () => {
     )
   })
 })
+
+/** A transport that records the digests of the anti-entropy requests it sends. */
+function recordingRequests(
+  inner: Transport,
+  requests: Array<{ to: string; digest: string[]; partial: boolean }>,
+): Transport {
+  return {
+    localPeer: inner.localPeer,
+    start: (handlers) => inner.start(handlers),
+    broadcast: (frame) => inner.broadcast(frame),
+    send: (peer, frame) => {
+      const content = decodeFrame(frame, DEFAULT_LIMITS)
+      if (content.wantReply && content.digest !== undefined) {
+        requests.push({
+          to: peer,
+          digest: content.digest.owners.map((o) => o.ownerId),
+          partial: content.digest.partial,
+        })
+      }
+      return inner.send(peer, frame)
+    },
+    peers: () => inner.peers(),
+    stop: () => inner.stop(),
+  }
+}
