@@ -15,7 +15,7 @@ import {
   readFrame,
   writeFrame,
 } from './frame-codec.ts'
-import { ED25519_PUBLIC_KEY_BYTES, ownerIdOf } from './identity.ts'
+import { ED25519_PUBLIC_KEY_BYTES, knownOwnerIdOf } from './identity.ts'
 import type { MembershipLimits } from './limits.ts'
 import type { Digest, Entry } from './service-set.ts'
 import { SCHEMA_VERSION } from './statement.ts'
@@ -58,10 +58,11 @@ export function decodeFrame(bytes: Uint8Array, limits: MembershipLimits): FrameC
   return content
 }
 
-function summaryOwnerId(ownerKey: Uint8Array): string {
+/** The summary's owner ID if this process knows the key (see `OwnerSummary.ownerId`). */
+function summaryOwnerId(ownerKey: Uint8Array): string | undefined {
   if (ownerKey.byteLength !== ED25519_PUBLIC_KEY_BYTES)
     throw new MalformedInputError('a digest names an owner key that is not an Ed25519 public key')
-  return ownerIdOf(ownerKey)
+  return knownOwnerIdOf(ownerKey)
 }
 
 /**

@@ -56,11 +56,8 @@ const ownerIds = new Map<number, { readonly key: Uint8Array; readonly ownerId: s
 
 /** The libp2p peer ID string of a raw Ed25519 public key (cached). */
 export function ownerIdOf(publicKey: Uint8Array): string {
-  let prefix = 0
-  for (let i = 0; i < 6 && i < publicKey.length; i++)
-    prefix = prefix * 256 + (publicKey[i] as number)
-  const cached = ownerIds.get(prefix)
-  if (cached !== undefined && sameBytes(cached.key, publicKey)) return cached.ownerId
+  const known = knownOwnerIdOf(publicKey)
+  if (known !== undefined) return known
   if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES) {
     throw new InvalidArgumentError('an Ed25519 public key is 32 bytes')
   }
@@ -69,8 +66,25 @@ export function ownerIdOf(publicKey: Uint8Array): string {
     const oldest = ownerIds.keys().next().value
     if (oldest !== undefined) ownerIds.delete(oldest)
   }
-  ownerIds.set(prefix, { key: publicKey.slice(), ownerId })
+  ownerIds.set(keyPrefix(publicKey), { key: publicKey.slice(), ownerId })
   return ownerId
+}
+
+/**
+ * The peer ID of a key this process has converted recently, without computing one: a lookup,
+ * so a peer that names arbitrary keys (in a digest) costs no more than a map probe per key.
+ * Every owner a replica holds was converted when its first statement was opened.
+ */
+export function knownOwnerIdOf(publicKey: Uint8Array): string | undefined {
+  const cached = ownerIds.get(keyPrefix(publicKey))
+  return cached !== undefined && sameBytes(cached.key, publicKey) ? cached.ownerId : undefined
+}
+
+function keyPrefix(publicKey: Uint8Array): number {
+  let prefix = 0
+  for (let i = 0; i < 6 && i < publicKey.length; i++)
+    prefix = prefix * 256 + (publicKey[i] as number)
+  return prefix
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -93,7 +93,11 @@ interface OwnerState {
  * the summary hash) plus the owner's peer ID.
  */
 export interface OwnerSummary extends Readonly<wire.OwnerSummary> {
-  readonly ownerId: string
+  /**
+   * Undefined in a received summary whose key this process has not converted recently (see
+   * `knownOwnerIdOf`): no replica here holds that owner, so it is answered as one held by none.
+   */
+  readonly ownerId: string | undefined
 }
 
 /**
@@ -251,10 +255,10 @@ export class ServiceSet {
    */
   liveOwners(now: number, windowMs: number): string[] {
     const out: string[] = []
-    for (const [ownerId, owner] of this.#owners) {
+    for (const owner of this.#owners.values()) {
       const hb = owner.heartbeat
       if (hb !== undefined && now - hb.refreshedAt <= Math.max(windowMs, hb.statement.leaseMs))
-        out.push(ownerId)
+        out.push(owner.id)
     }
     return out
   }
@@ -368,9 +372,10 @@ export class ServiceSet {
     const out: Entry[] = []
     const listed = new Set<string>()
     for (const r of remote.owners) {
-      listed.add(r.ownerId)
-      const owner = this.#owners.get(r.ownerId)
-      if (owner === undefined || r.incarnation > owner.incarnation) continue
+      const owner = this.#ownerOf(r)
+      if (owner === undefined) continue
+      listed.add(owner.id)
+      if (r.incarnation > owner.incarnation) continue
       if (r.incarnation < owner.incarnation) {
         this.#collect(owner, -1n, out)
       } else if (!this.#sums.equals(owner.sums, SUMMARY, r.statementsHash)) {
@@ -399,11 +404,15 @@ export class ServiceSet {
   differences(remote: Digest): Digest {
     const owners: OwnerSummary[] = []
     for (const r of remote.owners) {
-      const owner = this.#owners.get(r.ownerId)
+      const owner = this.#ownerOf(r)
       if (owner === undefined) owners.push({ ...EMPTY_SUMMARY, ownerId: r.ownerId, owner: r.owner })
       else if (!this.#summarisedAs(owner, r)) owners.push(this.#summaryOf(owner))
     }
     return { owners, partial: true }
+  }
+
+  #ownerOf(summary: OwnerSummary): OwnerState | undefined {
+    return summary.ownerId === undefined ? undefined : this.#owners.get(summary.ownerId)
   }
 
   /** True when `summary` is what this replica would say of the owner. */

@@ -105,7 +105,7 @@ describe('mesh driver over the in-memory transport', () => {
     const config = localMeshConfig({ maxHeartbeatsPerSecond: 8 })
     const scheduler = new VirtualScheduler(1_700_000_000_000)
     const network = new MemoryNetwork({ latencyMs: 2, scheduler, seed: 5 })
-    const requests: Array<{ to: string; digest: string[]; partial: boolean }> = []
+    const requests: Array<{ to: string; digest: Array<string | undefined>; partial: boolean }> = []
     const meshes = Array.from({ length: 5 }, (_, i) => {
       const signer = generateSigner()
       const inner = network.createTransport(signer.ownerId)
@@ -258,7 +258,7 @@ describe('mesh driver over the in-memory transport', () => {
 /** A transport that records the digests of the anti-entropy requests it sends. */
 function recordingRequests(
   inner: Transport,
-  requests: Array<{ to: string; digest: string[]; partial: boolean }>,
+  requests: Array<{ to: string; digest: Array<string | undefined>; partial: boolean }>,
 ): Transport {
   return {
     localPeer: inner.localPeer,

@@ -147,14 +147,14 @@ describe('frames', () => {
     assert.deepEqual(decodeFrame(bytes, DEFAULT_LIMITS).digest, { owners: [], partial: true })
   })
 
-  test('a digest naming an owner key of the wrong length is malformed', () => {
-    const bytes = wire.Frame.encode({
+  const digestNaming = (ownerKey: Uint8Array) =>
+    wire.Frame.encode({
       schema: SCHEMA_VERSION,
       gossip: [],
       digest: {
         owners: [
           {
-            owner: new Uint8Array(5),
+            owner: ownerKey,
             incarnation: 1n,
             heartbeatCounter: 0n,
             maxCounter: 0n,
@@ -163,9 +163,28 @@ describe('frames', () => {
         ],
         partial: false,
       },
-      wantReply: false,
+      wantReply: true,
     })
-    assert.throws(() => decodeFrame(bytes, DEFAULT_LIMITS), MalformedInputError)
+
+  test('a digest naming an owner key of the wrong length is malformed', () => {
+    assert.throws(
+      () => decodeFrame(digestNaming(new Uint8Array(5)), DEFAULT_LIMITS),
+      MalformedInputError,
+    )
+  })
+
+  test('a digest naming a key never seen here is answered as an owner held by none', () => {
+    const stranger = new Uint8Array(32).fill(7)
+    const digest = decodeFrame(digestNaming(stranger), DEFAULT_LIMITS).digest
+    assert.ok(digest !== undefined)
+    assert.equal(digest.owners[0]?.ownerId, undefined, 'no peer ID is computed for it')
+    const replica = new Replica()
+    replica.receive({ statement: registration(alice, at(1, 1), { id: 'a' }).signed, ageMs: 0 }, 0)
+    assert.equal(replica.set.delta(digest).length, 1, 'the full digest lacks alice')
+    assert.deepEqual(
+      replica.set.differences(digest).owners.map((o) => [o.owner, o.incarnation]),
+      [[stranger, 0n]],
+    )
   })
 
   test('bad frames are named errors', () => {
