@@ -21,10 +21,11 @@
  * - A node names a leader only while it sees a majority of N nodes (`liveNodes()`), so a
  *   minority side has no leader, and the owner of a leader demotes it ('quorum-lost') as soon as
  *   its node stops seeing a majority: this is the leader's lease.
- * - A successor is named only a handover delay G = TTL(1+ρ)/(1-ρ) after the old leader's record
- *   expired on the namer's clock (2G when an instance that sorts older appears while the old
- *   leader is live); a node that (re)gains a majority, or starts, waits G too, and so does the
- *   first instance of a service (concurrent registrations elsewhere may sort older). A leader
+ * - A successor is named only G + TTL after the old leader's record expired on the namer's
+ *   clock (handover delay G = TTL(1+ρ)/(1-ρ); the extra TTL makes the majority the namer counts
+ *   one it heard after G, not a stale one), or 2G when an instance that sorts older appears
+ *   while the old leader is live; a node that (re)gains a majority, or starts, waits G, and so
+ *   does the first instance of a service (concurrent registrations elsewhere may sort older). A leader
  *   that leaves gracefully is succeeded at once.
  * - Guarantee: at no instant do two owners both consider an instance of one service leader,
  *   provided (1) every clock's rate is within ±ρ (offsets do not matter), (2) partitions are

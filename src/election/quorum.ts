@@ -11,11 +11,17 @@
  * Handover. When the oldest instance X of a service stops being the oldest on a node, that node
  * names no other instance for a while (a handover block, on its own clock):
  * - X's registration was deleted: no wait; X's owner demoted it before sending the tombstone.
- * - X expired: G = T(1+ρ)/(1-ρ) (T: X's TTL). X's last refresh was sent no earlier than
- *   p - h - δ, so the successor is named no earlier than real time
+ * - X expired: G + T (T: X's TTL, G = T(1+ρ)/(1-ρ)). X's last refresh was sent no earlier
+ *   than p - h - δ, so after G the successor could be named from real time
  *   p - h - δ + T/(1+ρ) + T/(1-ρ). With W <= T, X's lease has ended first whenever
  *   h + 2δ + c + 2ρT < T/(1+ρ) (h: heartbeat interval, δ: one-way delay, c: the election's
- *   check interval, ρ: the clock drift bound).
+ *   check interval, ρ: the clock drift bound), but only if X's owner stays cut off from a
+ *   majority. An expiry is local: this node may itself have been cut off from the rest just
+ *   after it (a shorter cut than W lets X's owner keep its lease and rejoin the others), and
+ *   still count that stale majority for up to W. The extra T (>= W, this node's clock) means the
+ *   majority it counts when the block ends was heard after G: it is the live majority, not one
+ *   that X's owner has rejoined. (Found by the quorum property test: an owner cut off for less
+ *   than W, a node isolated right after its expiry.)
  * - An instance that sorts older than X appeared while X is live (a partition healed, or a
  *   newcomer's clock runs behind): 2G, since X's owner may be cut off right now and keep its
  *   lease for W/(1-ρ) + δ + c more.
@@ -71,8 +77,9 @@ export function handoverDelayMs(
 
 /**
  * The wait a change of the oldest instance imposes at `now`. An expired leader may hold its
- * lease for up to G more. A displaced one is still refreshed, so if a partition cut it off at
- * this very moment it could hold it for G plus a delivery and a check interval: 2G. An instance
+ * lease for up to G more, and this node's majority may be stale by up to W <= T: G + T. A
+ * displaced one is still refreshed, so if a partition cut it off at this very moment it could
+ * hold it for G plus a delivery and a check interval: 2G. An instance
  * that appears where there was none waits G for any concurrent registration that sorts older
  * (and whose owner may already lead) to reach this node.
  */
@@ -89,7 +96,7 @@ export function handoverBlock(
     case 'expired':
       return {
         holder: change.previous.key,
-        until: now + handoverDelayMs(change.previous.ttlMs, policy),
+        until: now + handoverDelayMs(change.previous.ttlMs, policy) + change.previous.ttlMs,
       }
     case 'displaced':
       return {

@@ -121,20 +121,21 @@ describe('quorum rules', () => {
     assert.equal(mayLead(candidate, 10_000, 10_000 - g, [], policy), true)
   })
 
-  it('blocks others for G after an expiry, 2G after a displacement, none after a delete', () => {
+  it('blocks others for G + T after an expiry, 2G after a displacement, none after a delete', () => {
     const now = 10_000
     const expired = handoverBlock({ how: 'expired', previous: older }, now, policy)
-    assert.deepEqual(expired, { holder: older.key, until: now + g })
+    assert.deepEqual(expired, { holder: older.key, until: now + g + older.ttlMs })
     assert.deepEqual(handoverBlock({ how: 'displaced', previous: older }, now, policy), {
       holder: older.key,
       until: now + handoverDelayMs(3000, policy),
     })
     assert.equal(handoverBlock({ how: 'deleted', previous: older }, now, policy), undefined)
     const blocks = [expired as HandoverBlock]
-    assert.equal(mayLead(candidate, now + g - 1, 0, blocks, policy), false)
-    assert.equal(mayLead(candidate, now + g, 0, blocks, policy), true)
+    const end = now + g + older.ttlMs
+    assert.equal(mayLead(candidate, end - 1, 0, blocks, policy), false)
+    assert.equal(mayLead(candidate, end, 0, blocks, policy), true)
     assert.equal(mayLead(older, now, 0, blocks, policy), true, 'the holder itself may return')
-    assert.equal(mayLead(younger, now + g - 1, 0, blocks, policy), false)
+    assert.equal(mayLead(younger, end - 1, 0, blocks, policy), false)
   })
 
   it('blocks everyone, the newcomer included, for G after an instance appears', () => {

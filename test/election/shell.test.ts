@@ -193,7 +193,7 @@ describe('election shell (quorum mode)', () => {
     ])
   })
 
-  it('hands over only after the handover delay when an older leader expires', () => {
+  it('hands over only after the handover delay and a TTL when an older leader expires', () => {
     const node = new FakeNode()
     const election = createElection(node, { quorum })
     const older = instance({ owner: 'x', id: 'older', createdAt: 100 })
@@ -204,7 +204,7 @@ describe('election shell (quorum mode)', () => {
     assert.equal(election.leader('svc')?.instance.id, 'older')
     node.remove(older, 'expired')
     assert.equal(election.leader('svc'), undefined)
-    node.scheduler.advance(g - 1)
+    node.scheduler.advance(g + older.ttlMs - 1)
     assert.equal(election.amILeader(mine.key), false)
     node.scheduler.advance(1)
     assert.equal(election.amILeader(mine.key), true)

@@ -78,7 +78,7 @@ it('replaces a crashed leader within TTL + one heartbeat and a leaver within one
         const propagation = s.latencyMs + s.jitterMs
         const bound =
           s.exit === 'crash'
-            ? ttl + heartbeat + (s.quorum ? g + DEFAULT_CHECK_INTERVAL_MS : 0)
+            ? ttl + heartbeat + (s.quorum ? g + ttl + DEFAULT_CHECK_INTERVAL_MS : 0)
             : propagation
         await cluster.advance(bound + 1, 1)
         for (const node of cluster.nodes) {
