@@ -139,6 +139,8 @@ export class ServiceSet {
   readonly #owners = new Map<string, OwnerState>()
   readonly #byService = new Map<string, Set<string>>()
   readonly #sums = new OwnerSums(OWNER_DIGEST_BYTES)
+  /** A lower bound of every owner's deadline (cleared with any of them): no sweep before it. */
+  #nextDue = Number.NEGATIVE_INFINITY
 
   constructor(options: ServiceSetOptions = {}) {
     this.ownerRetentionMs = options.ownerRetentionMs ?? 600_000
@@ -164,15 +166,27 @@ export class ServiceSet {
   /** Removes what has run out its time at `now`; returns the instances that expired. */
   expire(now: number): ServiceChange[] {
     const changes: ServiceChange[] = []
+    // Visiting every owner of a large replica costs a cache miss each: skip sweeps with nothing due.
+    if (now < this.#nextDue) return changes
+    let nextDue = Number.POSITIVE_INFINITY
     for (const owner of this.#owners.values()) {
-      if (owner.deadline !== undefined && now < owner.deadline) continue
-      owner.deadline = this.#deadlineOf(owner, this.#vouch(owner), now, changes)
+      if (owner.deadline === undefined || now >= owner.deadline)
+        owner.deadline = this.#deadlineOf(owner, this.#vouch(owner), now, changes)
       if (owner.entries.size === 0 && owner.heartbeat === undefined) {
         this.#owners.delete(owner.id)
         this.#sums.release(owner.sums)
+      } else if (owner.deadline < nextDue) {
+        nextDue = owner.deadline
       }
     }
+    this.#nextDue = nextDue
     return changes
+  }
+
+  /** Forgets the owner's cached deadline (something may now be due earlier), and so the set's. */
+  #clearDeadline(owner: OwnerState): void {
+    owner.deadline = undefined
+    this.#nextDue = Number.NEGATIVE_INFINITY
   }
 
   /**
@@ -452,6 +466,7 @@ export class ServiceSet {
         deadline: undefined,
       }
       this.#owners.set(statement.owner, owner)
+      this.#nextDue = Number.NEGATIVE_INFINITY
     }
     return owner
   }
@@ -464,7 +479,7 @@ export class ServiceSet {
     const current = owner.heartbeat
     const resolved = resolveEntry(current, { statement, refreshedAt })
     if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
-    if (current !== undefined && refreshedAt < current.refreshedAt) owner.deadline = undefined
+    if (current !== undefined && refreshedAt < current.refreshedAt) this.#clearDeadline(owner)
     owner.heartbeat = resolved.entry as Entry<HeartbeatStatement>
     this.#vouch(owner)
     return resolved.outcome
@@ -517,7 +532,7 @@ export class ServiceSet {
       owner.heartbeat = undefined
     }
     owner.vouched = undefined
-    owner.deadline = undefined
+    this.#clearDeadline(owner)
   }
 
   #remove(owner: OwnerState, key: string): void {
@@ -545,7 +560,7 @@ export class ServiceSet {
     }
     if (owner.maxCounter !== undefined && s.version.counter > owner.maxCounter)
       owner.maxCounter = s.version.counter
-    owner.deadline = undefined
+    this.#clearDeadline(owner)
   }
 
   #index(s: RegistrationStatement): void {
@@ -581,7 +596,7 @@ export class ServiceSet {
         owner.vouched !== undefined &&
         (owner.heartbeat as Entry).refreshedAt < owner.vouched.refreshedAt
       )
-        owner.deadline = undefined
+        this.#clearDeadline(owner)
       owner.vouched = owner.heartbeat
     }
     return owner.vouched

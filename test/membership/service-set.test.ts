@@ -264,6 +264,25 @@ describe('service set', () => {
     )
   })
 
+  test('a sweep skipped as nothing was due still finds what a later statement makes due', () => {
+    const set = new ServiceSet()
+    const a = registration(alice, at(1, 1), { id: 'a' })
+    set.apply(a, 0)
+    assert.deepEqual(set.expire(10), [])
+    // Bob's record arrives already old: it is due before anything the last sweep saw.
+    const b = registration(bob, at(1, 1), { id: 'b' })
+    set.apply(b, 20 - b.instance.ttlMs)
+    assert.deepEqual(
+      set.expire(20).map((c) => [c.type, c.instance.key]),
+      [['expired', b.key]],
+    )
+    assert.deepEqual(set.expire(a.instance.ttlMs - 1), [])
+    assert.deepEqual(
+      set.expire(a.instance.ttlMs).map((c) => c.instance.key),
+      [a.key],
+    )
+  })
+
   test('the heartbeat owner state is forgotten after the retention time', () => {
     const set = new ServiceSet({ ownerRetentionMs: 1000 })
     set.apply(heartbeatFor(alice, at(1, 1), set), 0)
