@@ -72,9 +72,10 @@ function ownerSummaryBytes(s: Readonly<wire.OwnerSummary>): number {
   )
 }
 
-function digestBytes(digest: DigestToWrite): number {
-  let length = digest.partial ? 2 : 0
-  for (const s of digest.owners) length += messageField(ownerSummaryBytes(s))
+/** Bytes of a digest message whose owner summaries take `summaryBytes` each. */
+function digestBytes(partial: boolean, summaryBytes: readonly number[]): number {
+  let length = partial ? 2 : 0
+  for (const bytes of summaryBytes) length += messageField(bytes)
   return length
 }
 
@@ -85,7 +86,7 @@ export function gossipFieldBytes(gossip: wire.Gossip): number {
 
 /** Bytes a digest adds to a frame. */
 export function digestFieldBytes(digest: DigestToWrite): number {
-  return messageField(digestBytes(digest))
+  return messageField(digestBytes(digest.partial, digest.owners.map(ownerSummaryBytes)))
 }
 
 /** Bytes of a frame's schema and reply flag fields. */
@@ -111,8 +112,7 @@ export function writeFrame(frame: FrameToWrite): Uint8Array {
   let size = frameHeaderBytes(frame.schema, frame.wantReply)
   for (const gossip of frame.gossip) size += gossipFieldBytes(gossip)
   const summaryBytes = frame.digest?.owners.map(ownerSummaryBytes) ?? []
-  let digestLength = frame.digest?.partial ? 2 : 0
-  for (const bytes of summaryBytes) digestLength += messageField(bytes)
+  const digestLength = digestBytes(frame.digest?.partial ?? false, summaryBytes)
   if (frame.digest !== undefined) size += messageField(digestLength)
   const out = new Writer(size)
   out.uint(0x08, frame.schema)
