@@ -16,9 +16,11 @@
  *   Anti-entropy frames are unique to their receiver; their statements are found once, at
  *   decode, and their decoded objects are never remembered.
  */
+
+import { bytesEqual, prefixKey } from '../src/membership/bytes.ts'
 import { decodeFrame, type FrameContent } from '../src/membership/frame.ts'
 import type { MembershipLimits } from '../src/membership/limits.ts'
-import { bytesEqual, openStatement, type Statement } from '../src/membership/statement.ts'
+import { openStatement, type Statement } from '../src/membership/statement.ts'
 import type * as wire from '../src/membership/wire.ts'
 
 export interface CodecCacheStats {
@@ -81,13 +83,13 @@ export class SharedCodec {
       const oldest = this.#bySignature.keys().next().value
       if (oldest !== undefined) this.#bySignature.delete(oldest)
     }
-    this.#bySignature.set(signatureKey(signed.signature), statement)
+    this.#bySignature.set(prefixKey(signed.signature), statement)
     return statement
   }
 
   /** The statement opened before whose signed bytes equal these, if it is still remembered. */
   #known(signed: wire.SignedStatement): Statement | undefined {
-    const candidate = this.#bySignature.get(signatureKey(signed.signature))
+    const candidate = this.#bySignature.get(prefixKey(signed.signature))
     return candidate !== undefined &&
       bytesEqual(candidate.signed.signature, signed.signature) &&
       bytesEqual(candidate.signed.body, signed.body) &&
@@ -95,11 +97,4 @@ export class SharedCodec {
       ? candidate
       : undefined
   }
-}
-
-/** The first 48 bits of a signature as a number: a cheap map key (equality is checked after). */
-function signatureKey(signature: Uint8Array): number {
-  let key = 0
-  for (let i = 0; i < 6 && i < signature.length; i++) key = key * 256 + (signature[i] as number)
-  return key
 }

@@ -3,6 +3,7 @@
  * last fault (cluster-wide and per node), the convergence curve, steady-state load per node,
  * split-brain intervals and leader agreement per service, and the fault timeline.
  */
+import { ownerOfKey } from '../src/membership/types.ts'
 import type { CodecCacheStats } from './codec-cache.ts'
 import type { FaultRecord } from './faults.ts'
 import type { NetworkCounters } from './network.ts'
@@ -218,7 +219,8 @@ function leaderSegments(run: RunRecord, service: number): LeaderSegment[] {
 
 function labelOf(key: string, slotOf: (peer: string) => number | undefined): string {
   if (key === '') return '-'
-  const slot = slotOf(key.slice(0, key.indexOf('\n')))
+  const owner = ownerOfKey(key)
+  const slot = owner === undefined ? undefined : slotOf(owner)
   return slot === undefined ? '?' : `n${slot}`
 }
 

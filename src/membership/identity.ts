@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import sodium from 'sodium-native'
+import { bytesEqual, prefixKey } from './bytes.ts'
 import { InvalidArgumentError } from './errors.ts'
 
 export const ED25519_PUBLIC_KEY_BYTES = 32
@@ -66,7 +67,7 @@ export function ownerIdOf(publicKey: Uint8Array): string {
     const oldest = ownerIds.keys().next().value
     if (oldest !== undefined) ownerIds.delete(oldest)
   }
-  ownerIds.set(keyPrefix(publicKey), { key: publicKey.slice(), ownerId })
+  ownerIds.set(prefixKey(publicKey), { key: publicKey.slice(), ownerId })
   return ownerId
 }
 
@@ -76,21 +77,8 @@ export function ownerIdOf(publicKey: Uint8Array): string {
  * Every owner a replica holds was converted when its first statement was opened.
  */
 export function knownOwnerIdOf(publicKey: Uint8Array): string | undefined {
-  const cached = ownerIds.get(keyPrefix(publicKey))
-  return cached !== undefined && sameBytes(cached.key, publicKey) ? cached.ownerId : undefined
-}
-
-function keyPrefix(publicKey: Uint8Array): number {
-  let prefix = 0
-  for (let i = 0; i < 6 && i < publicKey.length; i++)
-    prefix = prefix * 256 + (publicKey[i] as number)
-  return prefix
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
+  const cached = ownerIds.get(prefixKey(publicKey))
+  return cached !== undefined && bytesEqual(cached.key, publicKey) ? cached.ownerId : undefined
 }
 
 /** True when `signature` is the owner's signature over `body`. Never throws on bad input. */

@@ -10,6 +10,8 @@
  * process (the simulator) may inject one shared `openStatement` instead: opening is a pure
  * function of the signed bytes, so a cache shared by every replica is exact.
  */
+
+import { bytesEqual } from './bytes.ts'
 import { GossipSdError, type RejectionCode, StaleVersionError } from './errors.ts'
 import { type MembershipLimits, resolveLimits } from './limits.ts'
 import {
@@ -18,7 +20,7 @@ import {
   type ServiceSetOptions,
   TOMBSTONE_RETENTION_FACTOR,
 } from './service-set.ts'
-import { bytesEqual, openStatement, type Statement } from './statement.ts'
+import { openStatement, type Statement } from './statement.ts'
 import type * as wire from './wire.ts'
 
 /** Verifies and parses a signed statement; throws a named error on bad input. */

@@ -34,7 +34,6 @@
  * Tombstones are kept for TOMBSTONE_RETENTION_FACTOR times the TTL of what they delete, which
  * outlives every copy of the deleted registration (no copy is refreshed after the delete).
  */
-
 import { OwnerSums } from './owner-sums.ts'
 import type {
   HeartbeatStatement,
@@ -43,7 +42,7 @@ import type {
   Statement,
 } from './statement.ts'
 import { OWNER_DIGEST_BYTES } from './statement.ts'
-import type { Instance } from './types.ts'
+import { type Instance, ownerOfKey } from './types.ts'
 import { compareVersions } from './version.ts'
 import type * as wire from './wire.ts'
 
@@ -246,8 +245,8 @@ export class ServiceSet {
   }
 
   get(key: string): Entry<InstanceStatement> | undefined {
-    const end = key.indexOf('\n')
-    return end < 0 ? undefined : this.#owners.get(key.slice(0, end))?.entries.get(key)
+    const owner = ownerOfKey(key)
+    return owner === undefined ? undefined : this.#owners.get(owner)?.entries.get(key)
   }
 
   /** Registrations and tombstones held (what anti-entropy compares). */

@@ -12,6 +12,8 @@
  * Receivers verify the signature over the exact body bytes before parsing the body, and never
  * re-encode: the bytes that were signed are the canonical encoding and are forwarded as they are.
  */
+
+import { bytesEqual } from './bytes.ts'
 import {
   GossipSdError,
   InputTooLargeError,
@@ -379,10 +381,6 @@ function endpointFromWire(e: wire.Endpoint): ServiceEndpoint {
   if (e.request !== undefined) endpoint.request = e.request
   if (e.response !== undefined) endpoint.response = e.response
   return endpoint
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
 }
 
 function describe(err: unknown): string {

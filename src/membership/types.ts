@@ -53,3 +53,9 @@ export interface Instance {
 export function instanceKey(owner: string, service: string, id: string): string {
   return `${owner}\n${service}\n${id}`
 }
+
+/** The owner named by an instance key (undefined for a string that is not one). */
+export function ownerOfKey(key: string): string | undefined {
+  const end = key.indexOf('\n')
+  return end < 0 ? undefined : key.slice(0, end)
+}
