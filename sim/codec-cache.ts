@@ -16,7 +16,6 @@
  *   Anti-entropy frames are unique to their receiver; their statements are found once, at
  *   decode, and their decoded objects are never remembered.
  */
-
 import { bytesEqual, prefixKey } from '../src/membership/bytes.ts'
 import { decodeFrame, type FrameContent } from '../src/membership/frame.ts'
 import type { MembershipLimits } from '../src/membership/limits.ts'

@@ -3,9 +3,10 @@
  * A frame carries gossip (statements with ages), optionally this replica's digest, and whether
  * the digest asks for a delta in reply. Frames are split so none exceeds the frame limit.
  *
- * Anti-entropy with frames: A sends {digest, wantReply}; B answers {delta for A, B's digest of differences};
- * A answers {delta for B}. One and a half round trips and both hold the union. B's digest is
- * partial: only the owners A summarised differently, so A's answer skips what both hold.
+ * Anti-entropy with frames: A sends {digest, wantReply}; B answers {delta for A, B's digest of
+ * differences}; A answers {delta for B}. One and a half round trips and both hold the union.
+ * B's digest is partial: only the owners A summarised differently, so A's answer skips what
+ * both hold.
  */
 import { InputTooLargeError, MalformedInputError, UnknownSchemaError } from './errors.ts'
 import {
@@ -79,13 +80,13 @@ export function packFrames(
   const frames: Uint8Array[] = []
   const header = frameHeaderBytes(SCHEMA_VERSION, wantReply)
   const digestBytes = digest === undefined ? 0 : digestFieldBytes(digest)
+  /** A frame of `gossip`; the last one carries the digest and the reply flag. */
   const frame = (gossip: wire.Gossip[], last: boolean): Uint8Array =>
-    writeFrame({
-      schema: SCHEMA_VERSION,
-      gossip,
-      digest: last ? digest : undefined,
-      wantReply: last && wantReply,
-    })
+    encodeFrame(
+      last && digest !== undefined
+        ? { gossip, digest, wantReply }
+        : { gossip, wantReply: last && wantReply },
+    )
   let batch: wire.Gossip[] = []
   let batchBytes = header
   for (const entry of entries) {
