@@ -73,10 +73,14 @@ function ownerSummaryBytes(s: Readonly<wire.OwnerSummary>): number {
 }
 
 /** Bytes of a digest message whose owner summaries take `summaryBytes` each. */
-function digestBytes(partial: boolean, summaryBytes: readonly number[]): number {
-  let length = partial ? 2 : 0
+function digestBytes(digest: DigestToWrite, summaryBytes: readonly number[]): number {
+  let length = digest.partial ? 2 : 0
   for (const bytes of summaryBytes) length += messageField(bytes)
-  return length
+  return length + uintField(digest.bucketBits) + bytesField(digest.coveredBuckets.byteLength)
+}
+
+function bucketDigestBytes(buckets: BucketsToWrite): number {
+  return uintField(buckets.bits) + bytesField(buckets.fingerprints.byteLength)
 }
 
 /** Bytes one gossip adds to a frame. */
@@ -86,7 +90,12 @@ export function gossipFieldBytes(gossip: wire.Gossip): number {
 
 /** Bytes a digest adds to a frame. */
 export function digestFieldBytes(digest: DigestToWrite): number {
-  return messageField(digestBytes(digest.partial, digest.owners.map(ownerSummaryBytes)))
+  return messageField(digestBytes(digest, digest.owners.map(ownerSummaryBytes)))
+}
+
+/** Bytes a bucket digest adds to a frame. */
+export function bucketsFieldBytes(buckets: BucketsToWrite): number {
+  return messageField(bucketDigestBytes(buckets))
 }
 
 /** Bytes of a frame's schema and reply flag fields. */
@@ -100,20 +109,23 @@ export interface FrameToWrite {
   readonly gossip: readonly wire.Gossip[]
   readonly digest?: DigestToWrite | undefined
   readonly wantReply: boolean
+  readonly buckets?: BucketsToWrite | undefined
 }
 
-export interface DigestToWrite {
+export interface DigestToWrite extends Readonly<Omit<wire.Digest, 'owners'>> {
   readonly owners: readonly Readonly<wire.OwnerSummary>[]
-  readonly partial: boolean
 }
+
+export type BucketsToWrite = Readonly<wire.BucketDigest>
 
 /** Encodes a frame; the same bytes as `wire.Frame.encode(frame)`. */
 export function writeFrame(frame: FrameToWrite): Uint8Array {
   let size = frameHeaderBytes(frame.schema, frame.wantReply)
   for (const gossip of frame.gossip) size += gossipFieldBytes(gossip)
   const summaryBytes = frame.digest?.owners.map(ownerSummaryBytes) ?? []
-  const digestLength = digestBytes(frame.digest?.partial ?? false, summaryBytes)
+  const digestLength = frame.digest === undefined ? 0 : digestBytes(frame.digest, summaryBytes)
   if (frame.digest !== undefined) size += messageField(digestLength)
+  if (frame.buckets !== undefined) size += bucketsFieldBytes(frame.buckets)
   const out = new Writer(size)
   out.uint(0x08, frame.schema)
   for (const gossip of frame.gossip) {
@@ -140,8 +152,15 @@ export function writeFrame(frame: FrameToWrite): Uint8Array {
       out.uint(0x28, s.maxCounter)
     }
     if (frame.digest.partial) out.uint(0x10, 1)
+    out.uint(0x18, frame.digest.bucketBits)
+    out.bytes(0x22, frame.digest.coveredBuckets)
   }
   if (frame.wantReply) out.uint(0x20, 1)
+  if (frame.buckets !== undefined) {
+    out.message(0x2a, bucketDigestBytes(frame.buckets))
+    out.uint(0x08, frame.buckets.bits)
+    out.bytes(0x12, frame.buckets.fingerprints)
+  }
   return out.output
 }
 
@@ -218,6 +237,14 @@ export function readFrame(bytes: Uint8Array): wire.Frame {
     r.leave('digest')
   }
   if (r.take(0x20)) frame.wantReply = r.flag()
+  if (r.take(0x2a)) {
+    r.enter()
+    frame.buckets = {
+      bits: r.take(0x08) ? r.uint32() : 0,
+      fingerprints: r.take(0x12) ? r.bytes() : EMPTY_BYTES,
+    }
+    r.leave('bucket digest')
+  }
   r.leave('frame')
   return frame
 }
@@ -238,7 +265,12 @@ function readGossip(r: Reader): wire.Gossip {
 }
 
 function readDigest(r: Reader): wire.Digest {
-  const digest: wire.Digest = { owners: [], partial: false }
+  const digest: wire.Digest = {
+    owners: [],
+    partial: false,
+    bucketBits: 0,
+    coveredBuckets: EMPTY_BYTES,
+  }
   while (r.take(0x0a)) {
     r.enter()
     digest.owners.push({
@@ -251,6 +283,8 @@ function readDigest(r: Reader): wire.Digest {
     r.leave('owner summary')
   }
   if (r.take(0x10)) digest.partial = r.flag()
+  if (r.take(0x18)) digest.bucketBits = r.uint32()
+  if (r.take(0x22)) digest.coveredBuckets = r.bytes()
   return digest
 }
 

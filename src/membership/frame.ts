@@ -1,15 +1,25 @@
 /**
  * Frames: the unit peers exchange, on the push topic and on the anti-entropy protocol alike.
- * A frame carries gossip (statements with ages), optionally this replica's digest, and whether
- * the digest asks for a delta in reply. Frames are split so none exceeds the frame limit.
+ * A frame carries gossip (statements with ages), optionally this replica's digest and whether
+ * the digest asks for a delta in reply, or a bucket digest. Frames are split so none exceeds
+ * the frame limit.
  *
  * Anti-entropy with frames: A sends {digest, wantReply}; B answers {delta for A, B's digest of
  * differences}; A answers {delta for B}. One and a half round trips and both hold the union.
  * B's digest is partial: only the owners A summarised differently, so A's answer skips what
  * both hold.
+ *
+ * An exchange over every owner opens with bucket fingerprints (buckets.ts) instead: A sends
+ * {buckets}; B answers {B's summaries of the buckets that differ, covering them, wantReply}, or
+ * an empty partial digest when none differ (the exchange ends there); from then on it is the
+ * exchange above with B's answer as its opening digest, except that A's answer also asks for a
+ * reply when its digest of differences lists anything, so that A's exchange ends with B's delta.
  */
+
+import { bitmapBytes, FINGERPRINT_BYTES, MAX_BUCKET_BITS } from './buckets.ts'
 import { InputTooLargeError, MalformedInputError, UnknownSchemaError } from './errors.ts'
 import {
+  type DigestToWrite,
   digestFieldBytes,
   frameHeaderBytes,
   gossipFieldBytes,
@@ -18,7 +28,7 @@ import {
 } from './frame-codec.ts'
 import { ED25519_PUBLIC_KEY_BYTES, knownOwnerIdOf } from './identity.ts'
 import type { MembershipLimits } from './limits.ts'
-import type { Digest, Entry } from './service-set.ts'
+import type { BucketDigest, Digest, Entry } from './service-set.ts'
 import { SCHEMA_VERSION } from './statement.ts'
 import type * as wire from './wire.ts'
 
@@ -28,6 +38,7 @@ export interface FrameContent {
   gossip: wire.Gossip[]
   digest?: Digest
   wantReply: boolean
+  buckets?: BucketDigest
 }
 
 /** A statement as gossip: its signed bytes and how long ago (on `now`'s clock) it was refreshed. */
@@ -37,8 +48,25 @@ export function gossipOf(entry: Entry, now: number): wire.Gossip {
 }
 
 export function encodeFrame(content: FrameContent): Uint8Array {
-  return writeFrame({ schema: SCHEMA_VERSION, ...content })
+  const { digest } = content
+  return writeFrame({
+    schema: SCHEMA_VERSION,
+    ...content,
+    digest: digest === undefined ? undefined : toWire(digest),
+  })
 }
+
+/** The wire form of a digest: its covered buckets as bits and bitmap. */
+function toWire(digest: Digest): DigestToWrite {
+  return {
+    owners: digest.owners,
+    partial: digest.partial,
+    bucketBits: digest.covered?.bits ?? 0,
+    coveredBuckets: digest.covered?.bitmap ?? EMPTY_BYTES,
+  }
+}
+
+const EMPTY_BYTES = new Uint8Array(0)
 
 /** Decodes a frame. Throws a named error for bytes that are too large, malformed or of an unknown schema. */
 export function decodeFrame(bytes: Uint8Array, limits: MembershipLimits): FrameContent {
@@ -51,12 +79,45 @@ export function decodeFrame(bytes: Uint8Array, limits: MembershipLimits): FrameC
   if (frame.schema !== SCHEMA_VERSION) throw new UnknownSchemaError(frame.schema)
   const content: FrameContent = { gossip: frame.gossip, wantReply: frame.wantReply }
   if (frame.digest !== undefined) {
-    content.digest = {
-      owners: frame.digest.owners.map((o) => ({ ...o, ownerId: summaryOwnerId(o.owner) })),
-      partial: frame.digest.partial,
-    }
+    const { owners, partial, bucketBits, coveredBuckets } = frame.digest
+    const summaries = owners.map((o) => ({ ...o, ownerId: summaryOwnerId(o.owner) }))
+    const covered = coveredBucketsOf(bucketBits, coveredBuckets, partial)
+    content.digest =
+      covered === undefined
+        ? { owners: summaries, partial }
+        : { owners: summaries, partial, covered }
+  }
+  if (frame.buckets !== undefined) {
+    if (frame.digest !== undefined)
+      throw new MalformedInputError('a frame carries both a digest and a bucket digest')
+    const { bits, fingerprints } = frame.buckets
+    checkBucketBits(bits)
+    if (fingerprints.byteLength !== FINGERPRINT_BYTES << bits)
+      throw new MalformedInputError(`a bucket digest of ${bits} bits has the wrong size`)
+    content.buckets = { bits, fingerprints }
   }
   return content
+}
+
+/** The covered buckets of a received digest: a bitmap of exactly 2^bits bits, on a partial digest only. */
+function coveredBucketsOf(bits: number, bitmap: Uint8Array, partial: boolean): Digest['covered'] {
+  if (bitmap.byteLength === 0) {
+    if (bits !== 0) throw new MalformedInputError('a digest has bucket bits and no covered buckets')
+    return undefined
+  }
+  checkBucketBits(bits)
+  if (!partial) throw new MalformedInputError('a digest covers buckets without being partial')
+  if (
+    bitmap.byteLength !== bitmapBytes(bits) ||
+    (bits < 3 && (bitmap[0] as number) >>> (1 << bits) !== 0)
+  )
+    throw new MalformedInputError(`covered buckets do not match ${bits} bucket bits`)
+  return { bits, bitmap }
+}
+
+function checkBucketBits(bits: number): void {
+  if (bits > MAX_BUCKET_BITS)
+    throw new MalformedInputError(`bucket bits ${bits} exceed ${MAX_BUCKET_BITS}`)
 }
 
 /** The summary's owner ID if this process knows the key (see `OwnerSummary.ownerId`). */
@@ -79,7 +140,7 @@ export function packFrames(
 ): Uint8Array[] {
   const frames: Uint8Array[] = []
   const header = frameHeaderBytes(SCHEMA_VERSION, wantReply)
-  const digestBytes = digest === undefined ? 0 : digestFieldBytes(digest)
+  const digestBytes = digest === undefined ? 0 : digestFieldBytes(toWire(digest))
   /** A frame of `gossip`; the last one carries the digest and the reply flag. */
   const frame = (gossip: wire.Gossip[], last: boolean): Uint8Array =>
     encodeFrame(

@@ -34,6 +34,7 @@
  * Tombstones are kept for TOMBSTONE_RETENTION_FACTOR times the TTL of what they delete, which
  * outlives every copy of the deleted registration (no copy is refreshed after the delete).
  */
+import { BucketFingerprints, type BucketSet, bucketBitsFor, inBucketSet } from './buckets.ts'
 import { OwnerSums } from './owner-sums.ts'
 import type {
   HeartbeatStatement,
@@ -84,6 +85,8 @@ interface OwnerState {
   /** Caches: the highest counter held, and a lower bound of the next expiry time. */
   maxCounter: bigint | undefined
   deadline: number | undefined
+  /** The last `delta` call whose remote digest listed this owner (see #deltaCalls). */
+  listedIn: number
 }
 
 /**
@@ -101,11 +104,20 @@ export interface OwnerSummary extends Readonly<wire.OwnerSummary> {
 
 /**
  * What anti-entropy compares: a summary of every owner a replica holds, or (`partial`) of only
- * some, when owners left out are ones the receiver need not hear about.
+ * some, when owners left out are ones the receiver need not hear about, except those of the
+ * `covered` buckets: a partial digest answering a bucket digest lists every owner it holds in
+ * the buckets that differ, so one of those it does not list is one it lacks.
  */
 export interface Digest {
   readonly owners: readonly OwnerSummary[]
   readonly partial: boolean
+  readonly covered?: BucketSet | undefined
+}
+
+/** The opening of a bucketed exchange (buckets.ts): the fingerprints of 2^bits buckets. */
+export interface BucketDigest {
+  readonly bits: number
+  readonly fingerprints: Uint8Array
 }
 
 export interface ServiceSetOptions {
@@ -136,10 +148,17 @@ export class ServiceSet {
   /** Registrations and tombstones held, over all owners. */
   #size = 0
   readonly #owners = new Map<string, OwnerState>()
-  readonly #byService = new Map<string, Set<string>>()
+  /**
+   * Keys of live registrations by service, built on the first query by service and kept from
+   * then on: replicas never queried by service (relays, the simulator's thousands) skip it.
+   */
+  #byService: Map<string, Set<string>> | undefined
   readonly #sums = new OwnerSums(OWNER_DIGEST_BYTES)
+  readonly #buckets = new BucketFingerprints()
   /** A lower bound of every owner's deadline (cleared with any of them): no sweep before it. */
   #nextDue = Number.NEGATIVE_INFINITY
+  /** Counts `delta` calls, so each marks the owners its digest lists without a set of them. */
+  #deltaCalls = 0
 
   constructor(options: ServiceSetOptions = {}) {
     this.ownerRetentionMs = options.ownerRetentionMs ?? 600_000
@@ -152,6 +171,8 @@ export class ServiceSet {
     if (incarnation < owner.incarnation) return { outcome: 'stale', changes: NO_CHANGES }
     const changes: ServiceChange[] = []
     if (incarnation > owner.incarnation) {
+      this.#buckets.xorOwner(owner.ownerKey, owner.incarnation)
+      this.#buckets.xorOwner(owner.ownerKey, incarnation)
       owner.incarnation = incarnation
       this.#dropOlderIncarnations(owner, changes)
     }
@@ -174,6 +195,7 @@ export class ServiceSet {
       if (owner.entries.size === 0 && owner.heartbeat === undefined) {
         this.#owners.delete(owner.id)
         this.#sums.release(owner.sums)
+        this.#buckets.xorOwner(owner.ownerKey, owner.incarnation)
       } else if (owner.deadline < nextDue) {
         nextDue = owner.deadline
       }
@@ -217,7 +239,7 @@ export class ServiceSet {
     }
     if (owner.heartbeat !== undefined) {
       const forgetAt = owner.heartbeat.refreshedAt + this.retentionOf(owner.heartbeat.statement)
-      if (now >= forgetAt) owner.heartbeat = undefined
+      if (now >= forgetAt) this.#setHeartbeat(owner, undefined)
       else if (forgetAt < deadline) deadline = forgetAt
     }
     return deadline
@@ -232,7 +254,7 @@ export class ServiceSet {
           if (s.kind === 'registration') out.push(s.instance)
       return out
     }
-    for (const key of this.#byService.get(service) ?? []) {
+    for (const key of this.#serviceIndex().get(service) ?? []) {
       const s = (this.get(key) as Entry<InstanceStatement>).statement
       if (s.kind === 'registration') out.push(s.instance)
     }
@@ -241,7 +263,17 @@ export class ServiceSet {
 
   /** Names of services with at least one live instance. */
   serviceNames(): string[] {
-    return [...this.#byService.keys()]
+    return [...this.#serviceIndex().keys()]
+  }
+
+  #serviceIndex(): Map<string, Set<string>> {
+    if (this.#byService === undefined) {
+      this.#byService = new Map()
+      for (const owner of this.#owners.values())
+        for (const { statement: s } of owner.entries.values())
+          if (s.kind === 'registration') this.#index(s)
+    }
+    return this.#byService
   }
 
   get(key: string): Entry<InstanceStatement> | undefined {
@@ -379,15 +411,16 @@ export class ServiceSet {
    * (the common case: it missed the latest updates), otherwise every statement of the owner (it
    * missed an older one; the receiver drops what it already has). A replica that was behind and
    * also missed an older statement is repaired by the next exchange. Owners a full digest does
-   * not list are sent whole; owners a partial digest does not list are skipped.
+   * not list are sent whole, and so are those of its covered buckets a partial digest does not
+   * list; other owners a partial digest does not list are skipped.
    */
   delta(remote: Digest): Entry[] {
     const out: Entry[] = []
-    const listed = new Set<string>()
+    const call = ++this.#deltaCalls
     for (const r of remote.owners) {
       const owner = this.#ownerOf(r)
       if (owner === undefined) continue
-      listed.add(owner.id)
+      owner.listedIn = call
       if (r.incarnation > owner.incarnation) continue
       if (r.incarnation < owner.incarnation) {
         this.#collect(owner, -1n, out)
@@ -401,11 +434,36 @@ export class ServiceSet {
         out.push(owner.heartbeat)
       }
     }
-    if (!remote.partial) {
+    const covered = remote.covered
+    if (!remote.partial || covered !== undefined) {
       for (const owner of this.#owners.values())
-        if (!listed.has(owner.id)) this.#collect(owner, -1n, out)
+        if (
+          owner.listedIn !== call &&
+          (covered === undefined || inBucketSet(covered, owner.ownerKey))
+        )
+          this.#collect(owner, -1n, out)
     }
     return out
+  }
+
+  /** The opening of a bucketed exchange: this replica's bucket fingerprints, about one owner per bucket. */
+  bucketDigest(): BucketDigest {
+    const bits = bucketBitsFor(this.#owners.size)
+    return { bits, fingerprints: this.#buckets.fingerprints(bits) }
+  }
+
+  /**
+   * The answer to a bucket digest: this replica's summaries of every owner it holds in the
+   * buckets whose fingerprints differ, covering those buckets; an empty partial digest when none
+   * differ.
+   */
+  bucketAnswer(remote: BucketDigest): Digest {
+    const covered = this.#buckets.differing(remote.bits, remote.fingerprints)
+    if (covered === undefined) return { owners: [], partial: true }
+    const owners: OwnerSummary[] = []
+    for (const owner of this.#owners.values())
+      if (inBucketSet(covered, owner.ownerKey)) owners.push(this.#summaryOf(owner))
+    return { owners, partial: true, covered }
   }
 
   /**
@@ -463,8 +521,10 @@ export class ServiceSet {
         liveCount: 0,
         maxCounter: 0n,
         deadline: undefined,
+        listedIn: 0,
       }
       this.#owners.set(statement.owner, owner)
+      this.#buckets.xorOwner(owner.ownerKey, owner.incarnation)
       this.#nextDue = Number.NEGATIVE_INFINITY
     }
     return owner
@@ -479,7 +539,7 @@ export class ServiceSet {
     const resolved = resolveEntry(current, { statement, refreshedAt })
     if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
     if (current !== undefined && refreshedAt < current.refreshedAt) this.#clearDeadline(owner)
-    owner.heartbeat = resolved.entry as Entry<HeartbeatStatement>
+    this.#setHeartbeat(owner, resolved.entry as Entry<HeartbeatStatement>)
     this.#vouch(owner)
     return resolved.outcome
   }
@@ -528,7 +588,7 @@ export class ServiceSet {
       owner.heartbeat !== undefined &&
       owner.heartbeat.statement.version.incarnation < owner.incarnation
     ) {
-      owner.heartbeat = undefined
+      this.#setHeartbeat(owner, undefined)
     }
     owner.vouched = undefined
     this.#clearDeadline(owner)
@@ -549,6 +609,7 @@ export class ServiceSet {
     // memory: its first half feeds the live digest, its second the summary.
     const hash = s.signed.signature
     this.#sums.xor(owner.sums, SUMMARY, hash)
+    this.#buckets.xorStatement(owner.ownerKey, hash)
     if (s.kind === 'registration') {
       this.#sums.xor(owner.sums, LIVE, hash)
       owner.liveCount += added ? 1 : -1
@@ -562,7 +623,19 @@ export class ServiceSet {
     this.#clearDeadline(owner)
   }
 
+  /** Replaces the owner's newest heartbeat, keeping its bucket fingerprint current. */
+  #setHeartbeat(owner: OwnerState, entry: Entry<HeartbeatStatement> | undefined): void {
+    const before = owner.heartbeat?.statement.signed.signature
+    const after = entry?.statement.signed.signature
+    if (before !== after) {
+      if (before !== undefined) this.#buckets.xorStatement(owner.ownerKey, before)
+      if (after !== undefined) this.#buckets.xorStatement(owner.ownerKey, after)
+    }
+    owner.heartbeat = entry
+  }
+
   #index(s: RegistrationStatement): void {
+    if (this.#byService === undefined) return
     let keys = this.#byService.get(s.instance.service)
     if (keys === undefined) {
       keys = new Set()
@@ -572,10 +645,10 @@ export class ServiceSet {
   }
 
   #unindex(s: RegistrationStatement): void {
-    const keys = this.#byService.get(s.instance.service)
+    const keys = this.#byService?.get(s.instance.service)
     if (keys === undefined) return
     keys.delete(s.key)
-    if (keys.size === 0) this.#byService.delete(s.instance.service)
+    if (keys.size === 0) this.#byService?.delete(s.instance.service)
   }
 
   /** True when the owner's newest heartbeat (of its current incarnation) hashes to what this replica holds. */

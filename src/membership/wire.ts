@@ -1057,6 +1057,8 @@ export namespace OwnerSummary {
 export interface Digest {
   owners: OwnerSummary[]
   partial: boolean
+  bucketBits: number
+  coveredBuckets: Uint8Array
 }
 
 export namespace Digest {
@@ -1081,13 +1083,25 @@ export namespace Digest {
           w.bool(obj.partial)
         }
 
+        if ((obj.bucketBits != null && obj.bucketBits !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.bucketBits)
+        }
+
+        if ((obj.coveredBuckets != null && obj.coveredBuckets.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.coveredBuckets)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           owners: [],
-          partial: false
+          partial: false,
+          bucketBits: 0,
+          coveredBuckets: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1108,6 +1122,14 @@ export namespace Digest {
             }
             case 2: {
               obj.partial = reader.bool()
+              break
+            }
+            case 3: {
+              obj.bucketBits = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.coveredBuckets = reader.bytes()
               break
             }
             default: {
@@ -1133,11 +1155,83 @@ export namespace Digest {
   }
 }
 
+export interface BucketDigest {
+  bits: number
+  fingerprints: Uint8Array
+}
+
+export namespace BucketDigest {
+  let _codec: Codec<BucketDigest>
+
+  export const codec = (): Codec<BucketDigest> => {
+    if (_codec == null) {
+      _codec = message<BucketDigest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.bits != null && obj.bits !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.bits)
+        }
+
+        if ((obj.fingerprints != null && obj.fingerprints.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.fingerprints)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          bits: 0,
+          fingerprints: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.bits = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.fingerprints = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      })
+    }
+
+    return _codec
+  }
+
+  export const encode = (obj: Partial<BucketDigest>): Uint8Array => {
+    return encodeMessage(obj, BucketDigest.codec())
+  }
+
+  export const decode = (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BucketDigest>): BucketDigest => {
+    return decodeMessage(buf, BucketDigest.codec(), opts)
+  }
+}
+
 export interface Frame {
   schema: number
   gossip: Gossip[]
   digest?: Digest
   wantReply: boolean
+  buckets?: BucketDigest
 }
 
 export namespace Frame {
@@ -1170,6 +1264,11 @@ export namespace Frame {
         if ((obj.wantReply != null && obj.wantReply !== false)) {
           w.uint32(32)
           w.bool(obj.wantReply)
+        }
+
+        if (obj.buckets != null) {
+          w.uint32(42)
+          BucketDigest.codec().encode(obj.buckets, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1210,6 +1309,12 @@ export namespace Frame {
             }
             case 4: {
               obj.wantReply = reader.bool()
+              break
+            }
+            case 5: {
+              obj.buckets = BucketDigest.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.buckets
+              })
               break
             }
             default: {

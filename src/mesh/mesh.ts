@@ -4,10 +4,14 @@
  * node, over the in-memory transport and inside the simulator.
  *
  * Dissemination
- * - Push: every statement this node signs (registration, tombstone, heartbeat) is broadcast at
- *   once. The transport (gossipsub in the node) forwards it through the cluster. Changes made
- *   with no neighbour (a node registers before its first connection) are pushed again, all of
- *   this node's statements, when the first neighbour connects.
+ * - Push: every statement this node signs (registration, tombstone, heartbeat) is broadcast,
+ *   and the transport (gossipsub in the node) forwards it through the cluster. Heartbeats go out
+ *   at once. Registrations and tombstones go out on the next turn of the scheduler, all those
+ *   made in one turn in one frame with one fresh heartbeat that vouches for them (a process
+ *   registering its instances at start sends one frame, and each receiver merges one
+ *   heartbeat, not one per instance). Changes made with no neighbour (a node registers before
+ *   its first connection) are pushed again, all of this node's statements, when the first
+ *   neighbour connects.
  * - Pull/push anti-entropy: on every new connection (started by the end with the smaller peer
  *   ID: one exchange serves both) and every `antiEntropyIntervalMs` with one random neighbour,
  *   the node sends its digest; the peer answers with what this node lacks plus the summaries it
@@ -31,12 +35,12 @@ import {
   MalformedInputError,
   OwnerMismatchError,
 } from '../membership/errors.ts'
-import { decodeFrame, type FrameContent, packFrames } from '../membership/frame.ts'
+import { decodeFrame, encodeFrame, type FrameContent, packFrames } from '../membership/frame.ts'
 import type { Signer } from '../membership/identity.ts'
 import type { MembershipLimits } from '../membership/limits.ts'
 import { LocalOwner, nextIncarnation } from '../membership/owner.ts'
 import { Replica, type ReplicaStats, type StatementOpener } from '../membership/replica.ts'
-import type { Entry, ServiceChange } from '../membership/service-set.ts'
+import type { Digest, Entry, ServiceChange } from '../membership/service-set.ts'
 import type { Statement } from '../membership/statement.ts'
 import type { PeerEvent, Transport } from '../membership/transport.ts'
 import type { Instance, InstanceSpec } from '../membership/types.ts'
@@ -136,6 +140,9 @@ export class Mesh implements DiscoveryNode {
   #schedule: HeartbeatSchedule
   #lastSweepAt = Number.NEGATIVE_INFINITY
   #skippedSweep = false
+  /** Registrations and tombstones signed this turn, pushed together on the next (see #queuePush). */
+  readonly #outbox: Entry[] = []
+  #pushQueued = false
   /** Set when this node registered or deregistered with no neighbour to push to. */
   #unannounced = false
   #announcedAt = Number.NEGATIVE_INFINITY
@@ -202,14 +209,17 @@ export class Mesh implements DiscoveryNode {
     this.#heartbeat()
   }
 
-  /** Registers (or re-registers) an instance owned by this node and pushes it to the cluster. */
+  /**
+   * Registers (or re-registers) an instance owned by this node. It is live here at once and
+   * pushed to the cluster on the next turn of the scheduler.
+   */
   async register(spec: InstanceSpec): Promise<RegistrationHandle> {
     this.#assertRunning()
     if (spec === null || typeof spec !== 'object')
       throw new InvalidArgumentError('register takes an InstanceSpec object')
     const statement = this.owner.register(spec, this.scheduler.now())
     this.#specs.set(statement.key, { ...spec })
-    await this.#publish(statement)
+    this.#publish(statement)
     return this.#handle(statement.key)
   }
 
@@ -233,7 +243,7 @@ export class Mesh implements DiscoveryNode {
       spec.id,
       spec.ttlMs ?? this.config.defaultTtlMs,
     )
-    await this.#publish(statement)
+    this.#publish(statement)
     return true
   }
 
@@ -311,16 +321,23 @@ export class Mesh implements DiscoveryNode {
     return { ...this.replica.stats, rejected: { ...this.replica.stats.rejected }, ...this.#stats }
   }
 
-  /** Runs anti-entropy with one neighbour now: over every owner, or over `owners` only. */
+  /**
+   * Runs anti-entropy with one neighbour now: over every owner (opening with bucket
+   * fingerprints), or over `owners` only (opening with their summaries).
+   */
   async syncWith(peer: string, owners?: readonly string[]): Promise<void> {
     this.#stats.syncsStarted++
-    const frames = packFrames(
-      [],
-      this.scheduler.now(),
-      this.replica.limits.maxFrameBytes,
-      this.replica.set.digest(owners),
-      true,
-    )
+    const set = this.replica.set
+    const frames =
+      owners === undefined
+        ? [encodeFrame({ gossip: [], buckets: set.bucketDigest(), wantReply: false })]
+        : packFrames(
+            [],
+            this.scheduler.now(),
+            this.replica.limits.maxFrameBytes,
+            set.digest(owners),
+            true,
+          )
     await this.#sendFrames(peer, frames)
   }
 
@@ -333,24 +350,18 @@ export class Mesh implements DiscoveryNode {
     this.#state = 'stopping'
     for (const cancel of this.#timers) cancel()
     this.#syncs.close()
-    const tombstones = [...this.#specs.entries()].map(([key, spec]) => {
+    for (const [key, spec] of this.#specs) {
       this.#specs.delete(key)
-      return this.owner.deregister(
-        this.peerId,
-        spec.service,
-        spec.id,
-        spec.ttlMs ?? this.config.defaultTtlMs,
+      this.#publish(
+        this.owner.deregister(
+          this.peerId,
+          spec.service,
+          spec.id,
+          spec.ttlMs ?? this.config.defaultTtlMs,
+        ),
       )
-    })
-    if (tombstones.length > 0) {
-      const now = this.scheduler.now()
-      const entries: Entry[] = tombstones.map((statement) => {
-        this.#emit(this.replica.applyVerified(statement, 0, now).changes)
-        return { statement, refreshedAt: now }
-      })
-      entries.push({ statement: this.#signHeartbeat(), refreshedAt: now })
-      await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
     }
+    if (this.#outbox.length > 0) await this.#push()
     this.#state = 'stopped'
     await this.transport.stop()
     for (const watcher of [...this.#watchers]) watcher.close()
@@ -381,23 +392,36 @@ export class Mesh implements DiscoveryNode {
     }
   }
 
-  async #publish(statement: Statement): Promise<void> {
+  /** Merges a registration or tombstone this node signed and queues it for the next push. */
+  #publish(statement: Statement): void {
     const now = this.scheduler.now()
     this.#emit(this.replica.applyVerified(statement, 0, now).changes)
-    const entries: Entry[] = [{ statement, refreshedAt: now }]
-    if (statement.kind !== 'heartbeat') {
-      // A registration or tombstone changes this owner's live digest. A fresh heartbeat in the
-      // same frame lets every receiver match the new view at once, instead of seeing a mismatch
-      // and asking for a sync until the next heartbeat.
-      entries.push(this.#freshHeartbeat(now))
-      if (this.transport.peers().length === 0) this.#unannounced = true
-    }
+    this.#outbox.push({ statement, refreshedAt: now })
+    if (this.transport.peers().length === 0) this.#unannounced = true
+    if (this.#pushQueued) return
+    this.#pushQueued = true
+    this.scheduler.setTimer(0, () => {
+      this.#pushQueued = false
+      if (this.#state === 'running' && this.#outbox.length > 0) void this.#push()
+    })
+  }
+
+  /**
+   * Broadcasts what the outbox holds with a fresh heartbeat. A registration or tombstone
+   * changes this owner's live digest: the heartbeat in the same frame lets every receiver match
+   * the new view at once, instead of seeing a mismatch and asking for a sync until the next one.
+   */
+  async #push(): Promise<void> {
+    const now = this.scheduler.now()
+    const entries = this.#outbox.splice(0)
+    entries.push(this.#freshHeartbeat(now))
     await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
   }
 
   /** Pushes every statement this node owns again: changes made while it had no neighbour reached nobody. */
   async #announce(): Promise<void> {
     this.#unannounced = false
+    this.#outbox.length = 0
     const now = this.scheduler.now()
     this.#announcedAt = now
     this.#freshHeartbeat(now)
@@ -407,13 +431,9 @@ export class Mesh implements DiscoveryNode {
 
   /** Signs a heartbeat for this node's current view of itself and merges it locally. */
   #freshHeartbeat(now: number): Entry {
-    const heartbeat = this.#signHeartbeat()
+    const heartbeat = this.owner.heartbeat(this.replica.set, this.#schedule.leaseMs)
     this.replica.applyVerified(heartbeat, 0, now)
     return { statement: heartbeat, refreshedAt: now }
-  }
-
-  #signHeartbeat(): Statement {
-    return this.owner.heartbeat(this.replica.set, this.#schedule.leaseMs)
   }
 
   #heartbeatDelay(): number {
@@ -426,7 +446,7 @@ export class Mesh implements DiscoveryNode {
     if (this.#state !== 'running') return
     this.#lastHeartbeatAt = this.scheduler.now()
     this.#schedule = heartbeatSchedule(this.config, this.liveNodes().length)
-    void this.#publish(this.#signHeartbeat())
+    void this.#push()
   }
 
   #expire(): void {
@@ -492,18 +512,45 @@ export class Mesh implements DiscoveryNode {
         this.#pullsWanted.set(result.ownerOutOfSync, from)
     }
     this.#emit(changes)
-    if (frame.digest !== undefined) {
-      const delta = this.replica.set.delta(frame.digest)
-      const reply = frame.wantReply ? this.replica.set.differences(frame.digest) : undefined
-      if (delta.length > 0 || reply !== undefined) {
-        void this.#sendFrames(
-          from,
-          packFrames(delta, now, this.replica.limits.maxFrameBytes, reply, false),
-        ).catch(() => undefined)
-      }
-      if (!frame.wantReply) this.#syncs.answered(from)
+    if (frame.buckets !== undefined) {
+      const answer = this.replica.set.bucketAnswer(frame.buckets)
+      this.#reply(from, [], answer, answer.covered !== undefined)
     }
+    if (frame.digest !== undefined) this.#answerDigest(from, frame.digest, frame.wantReply)
     if (this.#pullsWanted.size > 0) this.#schedulePull()
+  }
+
+  /**
+   * Sends the peer what its digest shows it lacks and, when it asks, this replica's summaries
+   * that differ from it. A digest that asks nothing ends this node's exchange with the peer.
+   * A digest answering this node's bucket digest (it covers buckets) is answered asking back
+   * for the peer's delta when any summary differs; otherwise the exchange ends there.
+   */
+  #answerDigest(from: string, digest: Digest, wantReply: boolean): void {
+    const set = this.replica.set
+    const delta = set.delta(digest)
+    let reply = wantReply ? set.differences(digest) : undefined
+    const opening = digest.covered !== undefined
+    if (opening && reply?.owners.length === 0) reply = undefined
+    if (delta.length > 0 || reply !== undefined)
+      this.#reply(from, delta, reply, opening && reply !== undefined)
+    if (!wantReply || (opening && reply === undefined)) this.#syncs.answered(from)
+  }
+
+  #reply(
+    peer: string,
+    entries: readonly Entry[],
+    digest: Digest | undefined,
+    wantReply: boolean,
+  ): void {
+    const frames = packFrames(
+      entries,
+      this.scheduler.now(),
+      this.replica.limits.maxFrameBytes,
+      digest,
+      wantReply,
+    )
+    void this.#sendFrames(peer, frames).catch(() => undefined)
   }
 
   /** Pulls for one wanted owner now, or once `syncBackoffMs` has passed since the last pull. */

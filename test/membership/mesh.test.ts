@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { InvalidArgumentError, OwnerMismatchError } from '../../src/membership/errors.ts'
-import { decodeFrame } from '../../src/membership/frame.ts'
+import { decodeFrame, type FrameContent } from '../../src/membership/frame.ts'
 import { generateSigner } from '../../src/membership/identity.ts'
 import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
 import type { Transport } from '../../src/membership/transport.ts'
@@ -109,18 +109,21 @@ describe('mesh driver over the in-memory transport', () => {
     const meshes = Array.from({ length: 5 }, (_, i) => {
       const signer = generateSigner()
       const inner = network.createTransport(signer.ownerId)
-      const transport: Transport = i === 4 ? recordingRequests(inner, requests) : inner
+      const transport: Transport =
+        i === 4
+          ? recordingSends(inner, (to, { digest, wantReply }) => {
+              if (wantReply && digest !== undefined)
+                requests.push({
+                  to,
+                  digest: digest.owners.map((o) => o.ownerId),
+                  partial: digest.partial,
+                })
+            })
+          : inner
       return new Mesh({ transport, signer, scheduler, config })
     })
-    for (const mesh of meshes) await mesh.start()
-    for (const [i, mesh] of meshes.entries())
-      await mesh.register({ service: 'svc', id: `${i}`, addresses: [`h:${i}`] })
-    const settle = async (ms: number) => {
-      for (let t = 0; t < ms; t += 10) {
-        scheduler.advance(10)
-        await flush()
-      }
-    }
+    await startWithOneInstanceEach(meshes)
+    const settle = (ms: number) => advance(scheduler, ms, 10)
     await settle(500)
     const [a, , , , e] = meshes as [Mesh, Mesh, Mesh, Mesh, Mesh]
     assert.equal(e.lookup('svc').length, 5)
@@ -139,6 +142,56 @@ describe('mesh driver over the in-memory transport', () => {
     assert.ok(pulls.length > 0, 'e pulled')
     for (const pull of pulls)
       assert.deepEqual(pull, { to: a.peerId, digest: [a.peerId], partial: true })
+  })
+
+  test('a full exchange opens with bucket fingerprints; synced nodes answer with an empty digest', async () => {
+    const scheduler = new VirtualScheduler(1_700_000_000_000)
+    const network = new MemoryNetwork({ latencyMs: 2, scheduler, seed: 9 })
+    const sent: Array<{ from: string; to: string; content: FrameContent }> = []
+    const meshes = Array.from({ length: 3 }, () => {
+      const signer = generateSigner()
+      const transport = recordingSends(network.createTransport(signer.ownerId), (to, content) =>
+        sent.push({ from: signer.ownerId, to, content }),
+      )
+      return new Mesh({ transport, signer, scheduler, config: localMeshConfig() })
+    })
+    await startWithOneInstanceEach(meshes)
+    const settle = (ms: number) => advance(scheduler, ms, 5)
+    await settle(100)
+    const [a, b, c] = meshes as [Mesh, Mesh, Mesh]
+    assert.deepEqual(counts(meshes, 'svc'), [3, 3, 3])
+
+    sent.length = 0
+    await a.syncWith(b.peerId)
+    await settle(20)
+    const opening = sent.filter((f) => f.from === a.peerId && f.to === b.peerId)
+    assert.equal(opening.length, 1)
+    assert.ok(opening[0]?.content.buckets !== undefined)
+    assert.equal(opening[0]?.content.digest, undefined, 'no owner summaries in the opening')
+    const answers = sent.filter((f) => f.from === b.peerId && f.to === a.peerId)
+    assert.deepEqual(
+      answers.map((f) => [
+        f.content.gossip.length,
+        f.content.digest?.owners.length,
+        f.content.wantReply,
+      ]),
+      [[0, 0, false]],
+      'one empty answer',
+    )
+
+    // b misses c's update; b's exchange with c names c's bucket and brings it.
+    network.setLink(c.peerId, b.peerId, { loss: 1 })
+    await c.register({ service: 'svc', id: '2', addresses: ['h:new'] })
+    await settle(10)
+    network.setLink(c.peerId, b.peerId, { loss: 0 })
+    assert.equal(b.lookup('svc').find((x) => x.id === '2')?.addresses[0], 'h:2')
+    sent.length = 0
+    await b.syncWith(c.peerId)
+    await settle(20)
+    assert.equal(b.lookup('svc').find((x) => x.id === '2')?.addresses[0], 'h:new')
+    const answer = sent.find((f) => f.from === c.peerId && f.content.digest?.covered !== undefined)
+    assert.ok(answer !== undefined, 'c answered with the buckets that differ')
+    assert.ok(answer.content.digest?.owners.some((o) => o.ownerId === c.peerId))
   })
 
   test('convergence survives 30% loss', async () => {
@@ -256,23 +309,32 @@ describe('mesh driver over the in-memory transport', () => {
 })
 
 /** A transport that records the digests of the anti-entropy requests it sends. */
-function recordingRequests(
+/** Starts the meshes and registers one instance of 'svc' on each. */
+async function startWithOneInstanceEach(meshes: readonly Mesh[]): Promise<void> {
+  for (const mesh of meshes) await mesh.start()
+  for (const [i, mesh] of meshes.entries())
+    await mesh.register({ service: 'svc', id: `${i}`, addresses: [`h:${i}`] })
+}
+
+/** Advances virtual time by `ms` in steps, running what the transport delivers at each. */
+async function advance(scheduler: VirtualScheduler, ms: number, stepMs: number): Promise<void> {
+  for (let t = 0; t < ms; t += stepMs) {
+    scheduler.advance(stepMs)
+    await flush()
+  }
+}
+
+/** The transport, telling `onSend` what each frame it sends to one peer holds. */
+function recordingSends(
   inner: Transport,
-  requests: Array<{ to: string; digest: Array<string | undefined>; partial: boolean }>,
+  onSend: (to: string, content: FrameContent) => void,
 ): Transport {
   return {
     localPeer: inner.localPeer,
     start: (handlers) => inner.start(handlers),
     broadcast: (frame) => inner.broadcast(frame),
     send: (peer, frame) => {
-      const content = decodeFrame(frame, DEFAULT_LIMITS)
-      if (content.wantReply && content.digest !== undefined) {
-        requests.push({
-          to: peer,
-          digest: content.digest.owners.map((o) => o.ownerId),
-          partial: content.digest.partial,
-        })
-      }
+      onSend(peer, decodeFrame(frame, DEFAULT_LIMITS))
       return inner.send(peer, frame)
     },
     peers: () => inner.peers(),

@@ -162,6 +162,8 @@ describe('frames', () => {
           },
         ],
         partial: false,
+        bucketBits: 0,
+        coveredBuckets: new Uint8Array(0),
       },
       wantReply: true,
     })
@@ -185,6 +187,62 @@ describe('frames', () => {
       replica.set.differences(digest).owners.map((o) => [o.owner, o.incarnation]),
       [[stranger, 0n]],
     )
+  })
+
+  test('bucket digests and covered buckets round-trip; inconsistent ones are malformed', () => {
+    const fingerprints = new Uint8Array(8 << 3).fill(9)
+    const opening = decodeFrame(
+      encodeFrame({ gossip: [], buckets: { bits: 3, fingerprints }, wantReply: false }),
+      DEFAULT_LIMITS,
+    )
+    assert.deepEqual(opening.buckets, { bits: 3, fingerprints })
+    const covered = { bits: 4, bitmap: Uint8Array.of(0b1000_0001, 0) }
+    const answer = encodeFrame({
+      gossip: [],
+      digest: { owners: [], partial: true, covered },
+      wantReply: true,
+    })
+    assert.deepEqual(decodeFrame(answer, DEFAULT_LIMITS).digest, {
+      owners: [],
+      partial: true,
+      covered,
+    })
+    const malformed: Array<[string, Partial<wire.Frame>]> = [
+      ['fingerprints of the wrong size', { buckets: { bits: 3, fingerprints: new Uint8Array(8) } }],
+      ['too many bucket bits', { buckets: { bits: 13, fingerprints: new Uint8Array(8 << 13) } }],
+      [
+        'a digest and a bucket digest at once',
+        {
+          buckets: { bits: 0, fingerprints: new Uint8Array(8) },
+          digest: { owners: [], partial: true, bucketBits: 0, coveredBuckets: Uint8Array.of(1) },
+        },
+      ],
+      [
+        'covered buckets on a full digest',
+        { digest: { owners: [], partial: false, bucketBits: 0, coveredBuckets: Uint8Array.of(1) } },
+      ],
+      [
+        'a bitmap of the wrong size',
+        { digest: { owners: [], partial: true, bucketBits: 4, coveredBuckets: Uint8Array.of(1) } },
+      ],
+      [
+        'bits set past the last bucket',
+        { digest: { owners: [], partial: true, bucketBits: 1, coveredBuckets: Uint8Array.of(4) } },
+      ],
+      [
+        'bucket bits without covered buckets',
+        { digest: { owners: [], partial: true, bucketBits: 2, coveredBuckets: new Uint8Array(0) } },
+      ],
+    ]
+    for (const [what, fields] of malformed) {
+      const bytes = wire.Frame.encode({
+        schema: SCHEMA_VERSION,
+        gossip: [],
+        wantReply: false,
+        ...fields,
+      })
+      assert.throws(() => decodeFrame(bytes, DEFAULT_LIMITS), MalformedInputError, what)
+    }
   })
 
   test('bad frames are named errors', () => {

@@ -264,6 +264,73 @@ describe('service set', () => {
     )
   })
 
+  test('replicas holding the same statements agree on every bucket; one change shows in its bucket', () => {
+    const a = new ServiceSet()
+    const b = new ServiceSet()
+    const statements = [
+      registration(alice, at(1, 1), { id: 'a' }),
+      registration(bob, at(1, 1), { id: 'b' }),
+      heartbeatFor(bob, at(1, 2), b),
+    ]
+    for (const s of statements) a.apply(s, 0)
+    for (const s of statements.toReversed()) b.apply(s, 5)
+    assert.deepEqual(a.bucketDigest(), b.bucketDigest())
+    assert.deepEqual(b.bucketAnswer(a.bucketDigest()), { owners: [], partial: true })
+    const update = registration(alice, at(1, 2), { id: 'a' })
+    a.apply(update, 0)
+    const answer = b.bucketAnswer(a.bucketDigest())
+    assert.ok(answer.covered !== undefined)
+    assert.ok(answer.owners.some((o) => o.ownerId === alice.ownerId))
+    assert.deepEqual(
+      a.delta(answer).map((e) => e.statement),
+      [update],
+    )
+  })
+
+  test('an owner of a covered bucket that the answer does not list is sent whole', () => {
+    const holder = new ServiceSet()
+    const reg = registration(alice, at(1, 1), { id: 'a' })
+    holder.apply(reg, 0)
+    const empty = new ServiceSet()
+    const answer = empty.bucketAnswer(holder.bucketDigest())
+    assert.deepEqual(answer.owners, [], 'the empty replica holds nobody to list')
+    assert.ok(answer.covered !== undefined)
+    assert.deepEqual(
+      holder.delta(answer).map((e) => e.statement),
+      [reg],
+    )
+    const uncovered = {
+      ...answer,
+      covered: {
+        bits: answer.covered.bits,
+        bitmap: new Uint8Array(answer.covered.bitmap.byteLength),
+      },
+    }
+    assert.deepEqual(holder.delta(uncovered), [], 'outside the covered buckets nothing is sent')
+  })
+
+  test('the service index built at the first lookup matches one kept all along', () => {
+    const early = new ServiceSet()
+    const late = new ServiceSet()
+    early.instances('svc')
+    const statements = [
+      registration(alice, at(1, 1), { id: 'a' }),
+      registration(bob, at(1, 1), { id: 'b', service: 'other' }),
+      tombstone(alice, at(1, 2), 'a', 'svc'),
+      registration(alice, at(1, 3), { id: 'c' }),
+    ]
+    for (const s of statements) {
+      early.apply(s, 0)
+      late.apply(s, 0)
+    }
+    assert.deepEqual(late.serviceNames().sort(), early.serviceNames().sort())
+    for (const service of ['svc', 'other'])
+      assert.deepEqual(late.instances(service), early.instances(service))
+    late.apply(tombstone(bob, at(1, 2), 'b', 'other'), 0)
+    assert.deepEqual(late.instances('other'), [])
+    assert.deepEqual(late.serviceNames(), ['svc'])
+  })
+
   test('a sweep skipped as nothing was due still finds what a later statement makes due', () => {
     const set = new ServiceSet()
     const a = registration(alice, at(1, 1), { id: 'a' })

@@ -28,12 +28,26 @@ const frameArbitrary = fc
     schema: fc.nat({ max: 0xffff_ffff }),
     gossip: fc.array(gossip, { maxLength: 5 }),
     digest: fc.option(
-      fc.record({ owners: fc.array(summary, { maxLength: 5 }), partial: fc.boolean() }),
+      fc.record({
+        owners: fc.array(summary, { maxLength: 5 }),
+        partial: fc.boolean(),
+        bucketBits: fc.nat({ max: 0xffff_ffff }),
+        coveredBuckets: bytes,
+      }),
       { nil: undefined },
     ),
     wantReply: fc.boolean(),
+    buckets: fc.option(fc.record({ bits: fc.nat({ max: 0xffff_ffff }), fingerprints: bytes }), {
+      nil: undefined,
+    }),
   })
-  .map(({ digest, ...rest }): wire.Frame => (digest === undefined ? rest : { ...rest, digest }))
+  .map(
+    ({ digest, buckets, ...rest }): wire.Frame => ({
+      ...rest,
+      ...(digest === undefined ? {} : { digest }),
+      ...(buckets === undefined ? {} : { buckets }),
+    }),
+  )
 
 /** What the protobuf runtime makes of bytes under the canonical rule: the frame, or undefined. */
 function referenceRead(bytes: Uint8Array): wire.Frame | undefined {

@@ -5,7 +5,7 @@ import { GossipSdError } from '../../src/membership/errors.ts'
 import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
 import { LocalOwner } from '../../src/membership/owner.ts'
 import { Replica } from '../../src/membership/replica.ts'
-import { mergeSets, ServiceSet } from '../../src/membership/service-set.ts'
+import { type Entry, mergeSets, ServiceSet } from '../../src/membership/service-set.ts'
 import {
   decodeSignedStatement,
   encodeSignedStatement,
@@ -189,42 +189,81 @@ describe('service set properties', () => {
   })
 
   test('replicas exchanging digests and deltas converge from any start', () => {
+    assertExchangesConverge((a, b) => {
+      const toB = a.delta(b.digest())
+      apply(a, b.delta(a.digest()))
+      apply(b, toB)
+    })
+  })
+
+  test('bucket fingerprints follow the state held through merges and expiry', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(heardArbitrary, { maxLength: 20 }), { minLength: 2, maxLength: 5 }),
-        fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 10 }),
-        (starts, randomExchanges) => {
-          const replicas = starts.map((heard: Heard[]) => setFrom(heard))
-          const union = replicas.reduce((acc, r) => mergeSets(acc, r), new ServiceSet())
-          const n = replicas.length
-          const exchange = (i: number, j: number) => {
-            const a = replicas[i] as ServiceSet
-            const b = replicas[j] as ServiceSet
-            const toB = a.delta(b.digest())
-            const toA = b.delta(a.digest())
-            for (const e of toB) b.apply(e.statement, e.refreshedAt)
-            for (const e of toA) a.apply(e.statement, e.refreshedAt)
-          }
-          for (const [x, y] of randomExchanges) exchange(x % n, y % n)
-          // Two exchanges give a pair the union of both (the first brings a replica that is
-          // behind up to the newest counter, the second repairs an older gap). One pass along a
-          // path gathers the union at its end; the pass back spreads it.
-          const converge = (i: number) => {
-            exchange(i, i + 1)
-            exchange(i, i + 1)
-          }
-          for (let i = 0; i + 1 < n; i++) converge(i)
-          for (let i = n - 2; i >= 0; i--) converge(i)
-          for (const r of replicas) {
-            assert.deepEqual(contentOf(r), contentOf(union))
-            assert.deepEqual(liveOf(r), liveOf(union))
-          }
+        fc.array(heardArbitrary, { maxLength: 30 }),
+        fc.array(fc.integer({ min: 0, max: 4 * TTL_MS }), { maxLength: 3 }),
+        (heard, sweeps) => {
+          const set = setFrom(heard)
+          for (const at of sweeps.toSorted((x, y) => x - y)) set.expire(10_000 + at)
+          const rebuilt = new ServiceSet()
+          apply(rebuilt, [...set.rawEntries()])
+          assert.deepEqual(set.bucketDigest(), rebuilt.bucketDigest())
         },
       ),
       { numRuns: RUNS },
     )
   })
+
+  test('replicas running bucketed exchanges converge from any start', () => {
+    // As the mesh runs it: a opens with fingerprints, b answers the buckets that differ, a sends
+    // b's delta and asks back when summaries differ, b answers with a's delta.
+    assertExchangesConverge((a, b) => {
+      const answer = b.bucketAnswer(a.bucketDigest())
+      if (answer.covered === undefined) {
+        assert.deepEqual(a.differences(b.digest()).owners, [], 'equal buckets, equal summaries')
+        return
+      }
+      apply(b, a.delta(answer))
+      const back = a.differences(answer)
+      if (back.owners.length === 0) return
+      apply(a, b.delta(back))
+      apply(b, a.delta(b.differences(back)))
+    })
+  })
 })
+
+function apply(to: ServiceSet, entries: readonly Entry[]): void {
+  for (const e of entries) to.apply(e.statement, e.refreshedAt)
+}
+
+/**
+ * Replicas from any start, after random exchanges and then two exchanges along each link of a
+ * path and back, all hold the union. Two exchanges give a pair the union of both (the first
+ * brings a replica that is behind up to the newest counter, the second repairs an older gap);
+ * one pass along the path gathers the union at its end, the pass back spreads it.
+ */
+function assertExchangesConverge(exchange: (a: ServiceSet, b: ServiceSet) => void): void {
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(heardArbitrary, { maxLength: 20 }), { minLength: 2, maxLength: 5 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 10 }),
+      (starts, randomExchanges) => {
+        const replicas = starts.map((heard: Heard[]) => setFrom(heard))
+        const union = replicas.reduce((acc, r) => mergeSets(acc, r), new ServiceSet())
+        const at = (i: number) => replicas[i % replicas.length] as ServiceSet
+        for (const [x, y] of randomExchanges) exchange(at(x), at(y))
+        for (let i = 0; i + 1 < replicas.length; i++)
+          for (const _ of [1, 2]) exchange(at(i), at(i + 1))
+        for (let i = replicas.length - 2; i >= 0; i--)
+          for (const _ of [1, 2]) exchange(at(i), at(i + 1))
+        for (const r of replicas) {
+          assert.deepEqual(contentOf(r), contentOf(union))
+          assert.deepEqual(liveOf(r), liveOf(union))
+        }
+      },
+    ),
+    { numRuns: RUNS },
+  )
+}
 
 function heldVersionFor(set: ServiceSet, statement: Statement) {
   if (statement.kind === 'heartbeat') {
