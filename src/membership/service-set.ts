@@ -210,12 +210,18 @@ export class ServiceSet {
     this.#nextDue = Number.NEGATIVE_INFINITY
   }
 
+  /** Lowers the owner's cached deadline (and the set's) to `due`, when something added runs out then. */
+  #dueBy(owner: OwnerState, due: number): void {
+    if (owner.deadline !== undefined && due < owner.deadline) owner.deadline = due
+    if (due < this.#nextDue) this.#nextDue = due
+  }
+
   /**
    * Removes what of this owner has run out its time at `now` (noting expired registrations in
    * `changes`) and returns when the next of the rest is due. The owner's cached deadline is a
-   * lower bound: refreshes and newer heartbeats push dues later, so only an added statement, a
-   * new incarnation, or a newer heartbeat refreshed earlier than the one it replaces (a long
-   * way round) clears it.
+   * lower bound: refreshes and newer heartbeats push dues later, so an added statement lowers it
+   * to its own due, and only a new incarnation or a newer heartbeat refreshed earlier than the
+   * one it replaces (a long way round) clears it.
    */
   #deadlineOf(
     owner: OwnerState,
@@ -229,7 +235,7 @@ export class ServiceSet {
       const due =
         s.kind === 'registration'
           ? liveUntil(entry as Entry<RegistrationStatement>, vouched)
-          : entry.refreshedAt + s.ttlMs * TOMBSTONE_RETENTION_FACTOR
+          : ownDue(entry)
       if (now < due) {
         if (due < deadline) deadline = due
         continue
@@ -520,12 +526,12 @@ export class ServiceSet {
         sums: this.#sums.allocate(),
         liveCount: 0,
         maxCounter: 0n,
-        deadline: undefined,
+        // Nothing held yet: the statement about to be applied lowers it.
+        deadline: Number.POSITIVE_INFINITY,
         listedIn: 0,
       }
       this.#owners.set(statement.owner, owner)
       this.#buckets.xorOwner(owner.ownerKey, owner.incarnation)
-      this.#nextDue = Number.NEGATIVE_INFINITY
     }
     return owner
   }
@@ -539,6 +545,7 @@ export class ServiceSet {
     const resolved = resolveEntry(current, { statement, refreshedAt })
     if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
     if (current !== undefined && refreshedAt < current.refreshedAt) this.#clearDeadline(owner)
+    else this.#dueBy(owner, refreshedAt + this.retentionOf(statement))
     this.#setHeartbeat(owner, resolved.entry as Entry<HeartbeatStatement>)
     this.#vouch(owner)
     return resolved.outcome
@@ -561,6 +568,7 @@ export class ServiceSet {
     if (current === undefined) this.#size++
     if (current !== undefined) this.#account(owner, current.statement, false)
     this.#account(owner, next.statement, true)
+    this.#dueBy(owner, ownDue(next))
     const before = current?.statement
     const after = next.statement
     if (after.kind === 'registration') {
@@ -620,7 +628,6 @@ export class ServiceSet {
     }
     if (owner.maxCounter !== undefined && s.version.counter > owner.maxCounter)
       owner.maxCounter = s.version.counter
-    this.#clearDeadline(owner)
   }
 
   /** Replaces the owner's newest heartbeat, keeping its bucket fingerprint current. */
@@ -705,6 +712,14 @@ function liveUntil(
   return Math.max(own, vouched.refreshedAt + Math.max(ttl, vouched.statement.leaseMs))
 }
 
+/** When a registration or tombstone runs out by its own refresh alone: a lower bound of its due. */
+function ownDue(entry: Entry<InstanceStatement>): number {
+  const s = entry.statement
+  return s.kind === 'registration'
+    ? entry.refreshedAt + s.instance.ttlMs
+    : entry.refreshedAt + s.ttlMs * TOMBSTONE_RETENTION_FACTOR
+}
+
 /** True when the heartbeat is newer than the statement, so it vouches for it. */
 function covers(heartbeat: HeartbeatStatement, statement: Statement): boolean {
   return compareVersions(statement.version, heartbeat.version) < 0
@@ -739,10 +754,11 @@ export function resolveEntry<S extends Statement>(
   const order = compareVersions(incoming.statement.version, current.statement.version)
   if (order < 0) return { outcome: 'stale', entry: current }
   if (order > 0) return { outcome: 'accepted', entry: incoming }
-  const bySignature = Buffer.compare(
-    incoming.statement.signed.signature,
-    current.statement.signed.signature,
-  )
+  // The same statement object (a verify cache hands out one per statement) needs no comparison.
+  const bySignature =
+    incoming.statement === current.statement
+      ? 0
+      : Buffer.compare(incoming.statement.signed.signature, current.statement.signed.signature)
   if (bySignature > 0) return { outcome: 'accepted', entry: incoming }
   if (bySignature < 0) return { outcome: 'stale', entry: current }
   if (incoming.refreshedAt > current.refreshedAt) {

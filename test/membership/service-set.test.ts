@@ -343,6 +343,13 @@ describe('service set', () => {
       set.expire(20).map((c) => [c.type, c.instance.key]),
       [['expired', b.key]],
     )
+    // So does another record of an owner whose next due was cached later.
+    const c = registration(alice, at(1, 2), { id: 'c' })
+    set.apply(c, 30 - c.instance.ttlMs)
+    assert.deepEqual(
+      set.expire(30).map((change) => change.instance.key),
+      [c.key],
+    )
     assert.deepEqual(set.expire(a.instance.ttlMs - 1), [])
     assert.deepEqual(
       set.expire(a.instance.ttlMs).map((c) => c.instance.key),
