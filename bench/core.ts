@@ -1,6 +1,7 @@
 /**
  * bench:core — the membership core's costs on this machine: merges, signatures, codec, memory
- * per live record, and anti-entropy digest + delta for two replicas that differ by 1%.
+ * per live record, and anti-entropy digest + delta for two replicas that differ by 1%, compared
+ * in full and with bucket fingerprints.
  * Usage: npm run bench:core [-- --json out.json]
  */
 import { performance } from 'node:perf_hooks'
@@ -222,6 +223,44 @@ record('digest + delta, 10,000 records differing by 1%', digestMs, 'ms')
 record('  digest frame size', digestBytes, 'bytes')
 record('  delta size (statements sent)', deltaEntries, 'statements')
 record('  delta frame bytes', deltaBytes, 'bytes')
+
+// The same comparison as a full exchange runs it: b opens with bucket fingerprints, a answers
+// with its summaries of the buckets that differ, b answers with its summaries that differ, and
+// a's delta follows. Then the common case: replicas that agree.
+function measureBucketedExchange(): void {
+  const bucketStart = performance.now()
+  let bucketDelta = 0
+  for (let r = 0; r < DIGEST_ROUNDS; r++) {
+    a.apply(tenK[r] as RegistrationStatement, DIGEST_ROUNDS + r)
+    bucketDelta = a.delta(b.differences(a.bucketAnswer(b.bucketDigest()))).length
+  }
+  const bucketMs = (performance.now() - bucketStart) / DIGEST_ROUNDS
+  const answer = a.bucketAnswer(b.bucketDigest())
+  const bucketBytes =
+    encodeFrame({ gossip: [], buckets: b.bucketDigest(), wantReply: false }).byteLength +
+    encodeFrame({ gossip: [], digest: answer, wantReply: true }).byteLength +
+    encodeFrame({ gossip: [], digest: b.differences(answer), wantReply: true }).byteLength
+  record('bucketed exchange, the same replicas', bucketMs, 'ms')
+  record('  digest frames (fingerprints, answer, differences)', bucketBytes, 'bytes')
+  record('  delta size (statements sent)', bucketDelta, 'statements')
+  const agreeing = new ServiceSet()
+  for (const entry of a.rawEntries()) agreeing.apply(entry.statement, entry.refreshedAt)
+  const agreeStart = performance.now()
+  for (let r = 0; r < DIGEST_ROUNDS; r++) a.bucketAnswer(agreeing.bucketDigest())
+  record(
+    'bucketed exchange, replicas that agree',
+    (performance.now() - agreeStart) / DIGEST_ROUNDS,
+    'ms',
+  )
+  record(
+    '  digest frames (fingerprints, empty answer)',
+    encodeFrame({ gossip: [], buckets: agreeing.bucketDigest(), wantReply: false }).byteLength +
+      encodeFrame({ gossip: [], digest: a.bucketAnswer(agreeing.bucketDigest()), wantReply: false })
+        .byteLength,
+    'bytes',
+  )
+}
+measureBucketedExchange()
 
 printTable(`bench:core — node ${process.version}, ${new Date().toISOString()}`, rows)
 writeJsonIfAsked({ node: process.version, date: new Date().toISOString(), rows })
