@@ -35,6 +35,7 @@
  * outlives every copy of the deleted registration (no copy is refreshed after the delete).
  */
 import { BucketFingerprints, type BucketSet, bucketBitsFor, inBucketSet } from './buckets.ts'
+import { OwnerEntries } from './owner-entries.ts'
 import { OwnerSums } from './owner-sums.ts'
 import type {
   HeartbeatStatement,
@@ -78,7 +79,7 @@ interface OwnerState {
   /** The newest heartbeat seen to vouch for this replica's view of the owner (local, not merged). */
   vouched: Entry<HeartbeatStatement> | undefined
   /** The owner's registrations and tombstones held, by instance key. */
-  readonly entries: Map<string, Entry<InstanceStatement>>
+  readonly entries: OwnerEntries
   /** The owner's slot in the replica's running digests (owner-sums.ts): live digest, summary hash. */
   readonly sums: number
   liveCount: number
@@ -522,7 +523,7 @@ export class ServiceSet {
         incarnation: statement.version.incarnation,
         heartbeat: undefined,
         vouched: undefined,
-        entries: new Map(),
+        entries: new OwnerEntries(),
         sums: this.#sums.allocate(),
         liveCount: 0,
         maxCounter: 0n,
@@ -563,7 +564,7 @@ export class ServiceSet {
     // Record whether the current heartbeat vouches for the owner before this change breaks the match.
     if (owner.heartbeat !== owner.vouched) this.#vouch(owner)
     const next = resolved.entry as Entry<InstanceStatement>
-    owner.entries.set(statement.key, next)
+    owner.entries.set(next, current)
     if (resolved.outcome === 'refreshed') return 'refreshed'
     if (current === undefined) this.#size++
     if (current !== undefined) this.#account(owner, current.statement, false)
