@@ -15,13 +15,16 @@
  * - Pull/push anti-entropy: on every new connection (started by the end with the smaller peer
  *   ID: one exchange serves both) and every `antiEntropyIntervalMs` with one random neighbour,
  *   the node sends its digest; the peer answers with what this node lacks plus the summaries it
- *   holds differently, and this node answers with what the peer lacks. When heartbeats show this
- *   replica is missing something of their owners, it pulls: the same exchange with the first of
- *   them (or the forwarding neighbour when that owner is not reachable), at most one per
- *   `syncBackoffMs`, so one pull gathers what several heartbeats pointed at. Beyond the heartbeat
- *   capacity a pull's digest lists just the wanted owners, so its cost does not grow with the
- *   cluster (see #pullCoversAll). This node runs exchanges one at a time (sync-queue.ts), so
- *   each request's digest includes the previous answers. `syncWith` starts one at once.
+ *   holds differently, and this node answers with what the peer lacks. An exchange over every
+ *   owner opens with bucket fingerprints instead, and the peer's summaries of the buckets that
+ *   differ take the digest's place (frame.ts), so replicas that agree trade one small frame
+ *   each. When heartbeats show this replica is missing something of their owners, it pulls: the
+ *   same exchange with the first of them (or the forwarding neighbour when that owner is not
+ *   reachable), at most one per `syncBackoffMs`, so one pull gathers what several heartbeats
+ *   pointed at. Beyond the heartbeat capacity a pull's digest lists just the wanted owners (no
+ *   buckets), so its cost does not grow with the cluster (see #pullCoversAll). This node runs
+ *   exchanges one at a time (sync-queue.ts), so each request's digest includes the previous
+ *   answers. `syncWith` starts one at once.
  * - Expiry: swept every `expiryIntervalMs` on this node's clock.
  * - Scale: each heartbeat recomputes the schedule from the live nodes this node counts
  *   (config.ts: beyond the heartbeat budget, intervals stretch and heartbeats sign a lease).
@@ -140,7 +143,7 @@ export class Mesh implements DiscoveryNode {
   #schedule: HeartbeatSchedule
   #lastSweepAt = Number.NEGATIVE_INFINITY
   #skippedSweep = false
-  /** Registrations and tombstones signed this turn, pushed together on the next (see #queuePush). */
+  /** Registrations and tombstones signed this turn, pushed together on the next (see #publish). */
   readonly #outbox: Entry[] = []
   #pushQueued = false
   /** Set when this node registered or deregistered with no neighbour to push to. */
