@@ -44,6 +44,8 @@ export class OwnerEntries {
     }
     const at = current === undefined ? -1 : entries.indexOf(current)
     if (at >= 0) entries[at] = entry
+    // A first entry gets an array of its own size: most owners never hold a second.
+    else if (entries.length === 0) this.#entries = [entry]
     else if (entries.length < SMALL) entries.push(entry)
     else this.#entries = new Map([...entries, entry].map((e) => [e.statement.key, e]))
   }
