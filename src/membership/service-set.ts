@@ -156,7 +156,7 @@ export class ServiceSet {
   #byService: Map<string, Set<string>> | undefined
   readonly #sums = new OwnerSums(OWNER_DIGEST_BYTES)
   readonly #buckets = new BucketFingerprints()
-  /** A lower bound of every owner's deadline (cleared with any of them): no sweep before it. */
+  /** A lower bound of every owner's deadline (cleared or lowered with any of them): no sweep before it. */
   #nextDue = Number.NEGATIVE_INFINITY
   /** Counts `delta` calls, so each marks the owners its digest lists without a set of them. */
   #deltaCalls = 0
