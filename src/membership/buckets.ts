@@ -75,6 +75,7 @@ export class BucketFingerprints {
     this.#xor(
       ownerKey,
       mix32(readLane(ownerKey, KEY_OFFSET) ^ low),
+      // An odd constant keeps the two lanes apart when the key's lanes and the halves are equal.
       mix32(readLane(ownerKey, KEY_OFFSET + 4) ^ high ^ 0x5bd1e995),
     )
   }

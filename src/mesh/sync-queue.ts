@@ -7,9 +7,9 @@
  * the other, each request carries a digest that already includes the previous answers, so later
  * answers hold only what is still missing.
  *
- * An exchange ends when the peer's answer (a frame with its digest and no request for a reply)
- * arrives, when sending the request fails (then the fallback peer, if any, is tried), or after
- * `replyWaitMs` without an answer (a lost frame or a vanished peer).
+ * An exchange ends when the driver reports the peer's answer (`answered`: the frame that leaves
+ * nothing more to ask, see mesh.ts), when sending the request fails (then the fallback peer, if
+ * any, is tried), or after `replyWaitMs` without an answer (a lost frame or a vanished peer).
  */
 import type { Scheduler } from './scheduler.ts'
 
@@ -58,7 +58,7 @@ export class SyncQueue {
     if (this.#inFlight === undefined) this.#next()
   }
 
-  /** A frame with `from`'s digest and no reply request arrived: the exchange with `from` is answered. */
+  /** `from` answered: the exchange with `from`, if one is in flight, is over. */
   answered(from: string): void {
     if (this.#inFlight?.peer !== from) return
     this.#inFlight.cancel()
