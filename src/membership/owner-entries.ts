@@ -2,10 +2,10 @@
  * One owner's registrations and tombstones, by instance key, as a replica holds them.
  *
  * Why not a Map: most owners hold a handful of instances, and a replica holds one of these per
- * owner it knows. An empty Map's hash table alone is about 200 bytes; a large simulated cluster
- * (every node a replica, all in one process) holds 10⁶ to 10⁷ of them. Up to SMALL entries live
- * in an array searched by key (keys of one owner are few, and usually the same string objects),
- * beyond that in a Map, for good.
+ * owner it knows. A Map holding one entry takes about 230 bytes (its hash table is sized for
+ * more), and a large simulated cluster (every node a replica, all in one process) holds 10⁶ to
+ * 10⁷ of them. Up to SMALL entries live in an array searched by key (keys of one owner are few,
+ * and usually the same string objects), beyond that in a Map, for good.
  *
  * As with a Map, iteration follows insertion order, a replaced key keeps its place, and deleting
  * the entry being visited does not disturb the iteration (the array is replaced, not shifted).
