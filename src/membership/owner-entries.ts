@@ -52,7 +52,8 @@ export class OwnerEntries {
 
   delete(key: string): void {
     const entries = this.#entries
-    if (Array.isArray(entries)) this.#entries = entries.filter((e) => e.statement.key !== key)
+    if (Array.isArray(entries))
+      this.#entries = entries.filter((e) => !sameKey(e.statement.key, key))
     else entries.delete(key)
   }
 

@@ -256,9 +256,7 @@ export class ServiceSet {
   instances(service?: string): Instance[] {
     const out: Instance[] = []
     if (service === undefined) {
-      for (const owner of this.#owners.values())
-        for (const { statement: s } of owner.entries.values())
-          if (s.kind === 'registration') out.push(s.instance)
+      for (const s of this.#registrations()) out.push(s.instance)
       return out
     }
     for (const key of this.#serviceIndex().get(service) ?? []) {
@@ -276,11 +274,14 @@ export class ServiceSet {
   #serviceIndex(): Map<string, Set<string>> {
     if (this.#byService === undefined) {
       this.#byService = new Map()
-      for (const owner of this.#owners.values())
-        for (const { statement: s } of owner.entries.values())
-          if (s.kind === 'registration') this.#index(s)
+      for (const s of this.#registrations()) this.#index(s)
     }
     return this.#byService
+  }
+
+  *#registrations(): IterableIterator<RegistrationStatement> {
+    for (const owner of this.#owners.values())
+      for (const { statement: s } of owner.entries.values()) if (s.kind === 'registration') yield s
   }
 
   get(key: string): Entry<InstanceStatement> | undefined {
@@ -497,7 +498,7 @@ export class ServiceSet {
   #summarisedAs(owner: OwnerState, summary: OwnerSummary): boolean {
     return (
       summary.incarnation === owner.incarnation &&
-      summary.heartbeatCounter === (owner.heartbeat?.statement.version.counter ?? 0n) &&
+      summary.heartbeatCounter === heartbeatCounterOf(owner) &&
       summary.maxCounter === this.#maxCounter(owner) &&
       this.#sums.equals(owner.sums, SUMMARY, summary.statementsHash)
     )
@@ -508,7 +509,7 @@ export class ServiceSet {
       ownerId: owner.id,
       owner: owner.ownerKey,
       incarnation: owner.incarnation,
-      heartbeatCounter: owner.heartbeat?.statement.version.counter ?? 0n,
+      heartbeatCounter: heartbeatCounterOf(owner),
       maxCounter: this.#maxCounter(owner),
       statementsHash: this.#sums.copy(owner.sums, SUMMARY),
     }
@@ -708,9 +709,14 @@ function liveUntil(
   vouched: Entry<HeartbeatStatement> | undefined,
 ): number {
   const ttl = entry.statement.instance.ttlMs
-  const own = entry.refreshedAt + ttl
+  const own = ownDue(entry)
   if (vouched === undefined || !covers(vouched.statement, entry.statement)) return own
   return Math.max(own, vouched.refreshedAt + Math.max(ttl, vouched.statement.leaseMs))
+}
+
+/** The counter of the owner's newest heartbeat held, 0 for none (as summaries state it). */
+function heartbeatCounterOf(owner: OwnerState): bigint {
+  return owner.heartbeat?.statement.version.counter ?? 0n
 }
 
 /** When a registration or tombstone runs out by its own refresh alone: a lower bound of its due. */
