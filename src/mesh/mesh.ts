@@ -364,7 +364,13 @@ export class Mesh implements DiscoveryNode {
         ),
       )
     }
-    if (this.#outbox.length > 0) await this.#push()
+    if (this.#outbox.length > 0) {
+      const frames = await this.#push()
+      // A broadcast is best effort, and stopping can cut it short (gossipsub queues a publish
+      // per peer and drops what is still queued when it stops). Neighbours also get the
+      // tombstones directly: the transport flushes sends before it closes.
+      await Promise.allSettled(this.transport.peers().map((peer) => this.#sendFrames(peer, frames)))
+    }
     this.#state = 'stopped'
     await this.transport.stop()
     for (const watcher of [...this.#watchers]) watcher.close()
@@ -410,15 +416,17 @@ export class Mesh implements DiscoveryNode {
   }
 
   /**
-   * Broadcasts what the outbox holds with a fresh heartbeat. A registration or tombstone
+   * Broadcasts what the outbox holds with a fresh heartbeat, and returns the frames. A registration or tombstone
    * changes this owner's live digest: the heartbeat in the same frame lets every receiver match
    * the new view at once, instead of seeing a mismatch and asking for a sync until the next one.
    */
-  async #push(): Promise<void> {
+  async #push(): Promise<Uint8Array[]> {
     const now = this.scheduler.now()
     const entries = this.#outbox.splice(0)
     entries.push(this.#freshHeartbeat(now))
-    await this.#broadcastFrames(packFrames(entries, now, this.replica.limits.maxFrameBytes))
+    const frames = packFrames(entries, now, this.replica.limits.maxFrameBytes)
+    await this.#broadcastFrames(frames)
+    return frames
   }
 
   /** Pushes every statement this node owns again: changes made while it had no neighbour reached nobody. */
