@@ -15,10 +15,10 @@
  * - Pull/push anti-entropy: on every new connection (started by the end with the smaller peer
  *   ID: one exchange serves both) and every `antiEntropyIntervalMs` with one random neighbour,
  *   the node sends its digest; the peer answers with what this node lacks plus the summaries it
- *   holds differently, and this node answers with what the peer lacks. An exchange over every
- *   owner opens with bucket fingerprints instead, and the peer's summaries of the buckets that
- *   differ take the digest's place (frame.ts), so replicas that agree trade one small frame
- *   each. When heartbeats show this replica is missing something of their owners, it pulls: the
+ *   holds differently, and this node answers with what the peer lacks. Beyond the heartbeat
+ *   capacity an exchange over every owner opens with bucket fingerprints instead, and the peer's
+ *   summaries of the buckets that differ take the digest's place (frame.ts), so replicas that
+ *   agree trade one small frame each. When heartbeats show this replica is missing something of their owners, it pulls: the
  *   same exchange with the first of them (or the forwarding neighbour when that owner is not
  *   reachable), at most one per `syncBackoffMs`, so one pull gathers what several heartbeats
  *   pointed at. Beyond the heartbeat capacity a pull's digest lists just the wanted owners (no
@@ -325,14 +325,17 @@ export class Mesh implements DiscoveryNode {
   }
 
   /**
-   * Runs anti-entropy with one neighbour now: over every owner (opening with bucket
-   * fingerprints), or over `owners` only (opening with their summaries).
+   * Runs anti-entropy with one neighbour now: over every owner, or over `owners` only (opening
+   * with their summaries). Over every owner of a replica beyond the heartbeat capacity it opens
+   * with bucket fingerprints instead: a summary of every owner would grow with the cluster.
+   * Within it the summaries are small, and an exchange that opens with them brings what is
+   * missing in one round trip instead of two, which matters on lossy links.
    */
   async syncWith(peer: string, owners?: readonly string[]): Promise<void> {
     this.#stats.syncsStarted++
     const set = this.replica.set
     const frames =
-      owners === undefined
+      owners === undefined && set.ownerCount > heartbeatCapacity(this.config)
         ? [encodeFrame({ gossip: [], buckets: set.bucketDigest(), wantReply: false })]
         : packFrames(
             [],

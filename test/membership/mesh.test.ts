@@ -144,7 +144,9 @@ describe('mesh driver over the in-memory transport', () => {
       assert.deepEqual(pull, { to: a.peerId, digest: [a.peerId], partial: true })
   })
 
-  test('a full exchange opens with bucket fingerprints; synced nodes answer with an empty digest', async () => {
+  test('beyond the heartbeat capacity a full exchange opens with bucket fingerprints; synced nodes answer with an empty digest', async () => {
+    // Capacity floor(8 heartbeats/s × 250 ms) = 2 nodes: a cluster of 3 is beyond it.
+    const config = localMeshConfig({ maxHeartbeatsPerSecond: 8 })
     const scheduler = new VirtualScheduler(1_700_000_000_000)
     const network = new MemoryNetwork({ latencyMs: 2, scheduler, seed: 9 })
     const sent: Array<{ from: string; to: string; content: FrameContent }> = []
@@ -153,7 +155,7 @@ describe('mesh driver over the in-memory transport', () => {
       const transport = recordingSends(network.createTransport(signer.ownerId), (to, content) =>
         sent.push({ from: signer.ownerId, to, content }),
       )
-      return new Mesh({ transport, signer, scheduler, config: localMeshConfig() })
+      return new Mesh({ transport, signer, scheduler, config })
     })
     await startWithOneInstanceEach(meshes)
     const settle = (ms: number) => advance(scheduler, ms, 5)
@@ -192,6 +194,32 @@ describe('mesh driver over the in-memory transport', () => {
     const answer = sent.find((f) => f.from === c.peerId && f.content.digest?.covered !== undefined)
     assert.ok(answer !== undefined, 'c answered with the buckets that differ')
     assert.ok(answer.content.digest?.owners.some((o) => o.ownerId === c.peerId))
+  })
+
+  test('within the heartbeat capacity a full exchange opens with every owner’s summary', async () => {
+    const scheduler = new VirtualScheduler(1_700_000_000_000)
+    const network = new MemoryNetwork({ latencyMs: 2, scheduler, seed: 9 })
+    const openings: FrameContent[] = []
+    const meshes = Array.from({ length: 3 }, (_, i) => {
+      const signer = generateSigner()
+      const inner = network.createTransport(signer.ownerId)
+      const transport =
+        i === 0
+          ? recordingSends(inner, (_to, content) => {
+              if (content.wantReply) openings.push(content)
+            })
+          : inner
+      return new Mesh({ transport, signer, scheduler, config: localMeshConfig() })
+    })
+    await startWithOneInstanceEach(meshes)
+    await advance(scheduler, 100, 5)
+    openings.length = 0
+    const [a, b] = meshes as [Mesh, Mesh]
+    await a.syncWith(b.peerId)
+    assert.equal(openings.length, 1)
+    assert.equal(openings[0]?.buckets, undefined)
+    assert.equal(openings[0]?.digest?.partial, false)
+    assert.equal(openings[0]?.digest?.owners.length, 3)
   })
 
   test('convergence survives 30% loss', async () => {
