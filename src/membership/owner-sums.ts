@@ -8,39 +8,26 @@
  *
  * Why a table: a typed array per owner costs about 200 bytes of object overhead for 32 bytes of
  * data, and a replica holds one per owner it knows: in a simulation of a large cluster (every
- * node a replica, all in one process) those arrays were a quarter of the heap. Slots of owners
- * that are forgotten are reused.
+ * node a replica, all in one process) those arrays were a quarter of the heap. Slots are the
+ * owner table's (owner-table.ts): `reset` readies one for a new owner.
  */
+import { grown } from './columns.ts'
+
 export class OwnerSums {
   readonly #digestBytes: number
   #bytes: Uint8Array
-  #slots = 0
-  readonly #free: number[] = []
 
   constructor(digestBytes: number) {
     this.#digestBytes = digestBytes
     this.#bytes = new Uint8Array(2 * digestBytes * 16)
   }
 
-  /** A zeroed slot. */
-  allocate(): number {
-    const reused = this.#free.pop()
-    if (reused !== undefined) {
-      const start = reused * 2 * this.#digestBytes
-      this.#bytes.fill(0, start, start + 2 * this.#digestBytes)
-      return reused
-    }
-    const slot = this.#slots++
-    if (this.#slots * 2 * this.#digestBytes > this.#bytes.byteLength) {
-      const grown = new Uint8Array(this.#bytes.byteLength * 2)
-      grown.set(this.#bytes)
-      this.#bytes = grown
-    }
-    return slot
-  }
-
-  release(slot: number): void {
-    this.#free.push(slot)
+  /** Zeroes the slot, growing the table to hold it. */
+  reset(slot: number): void {
+    const start = slot * 2 * this.#digestBytes
+    const end = start + 2 * this.#digestBytes
+    this.#bytes = grown(this.#bytes, end)
+    this.#bytes.fill(0, start, end)
   }
 
   /** XORs bytes [half × digestBytes, (half + 1) × digestBytes) of `hash` into the same half of the slot. */

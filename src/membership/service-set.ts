@@ -35,8 +35,9 @@
  * outlives every copy of the deleted registration (no copy is refreshed after the delete).
  */
 import { BucketFingerprints, type BucketSet, bucketBitsFor, inBucketSet } from './buckets.ts'
-import { OwnerEntries } from './owner-entries.ts'
+import { END, EntryLists } from './entry-lists.ts'
 import { OwnerSums } from './owner-sums.ts'
+import { OwnerTable } from './owner-table.ts'
 import type {
   HeartbeatStatement,
   InstanceStatement,
@@ -69,25 +70,6 @@ export type ApplyOutcome = 'accepted' | 'refreshed' | 'duplicate' | 'stale'
 export interface ApplyResult {
   readonly outcome: ApplyOutcome
   readonly changes: readonly ServiceChange[]
-}
-
-interface OwnerState {
-  readonly id: string
-  readonly ownerKey: Uint8Array
-  incarnation: bigint
-  heartbeat: Entry<HeartbeatStatement> | undefined
-  /** The newest heartbeat seen to vouch for this replica's view of the owner (local, not merged). */
-  vouched: Entry<HeartbeatStatement> | undefined
-  /** The owner's registrations and tombstones held, by instance key. */
-  readonly entries: OwnerEntries
-  /** The owner's slot in the replica's running digests (owner-sums.ts): live digest, summary hash. */
-  readonly sums: number
-  liveCount: number
-  /** Caches: the highest counter held, and a lower bound of the next expiry time. */
-  maxCounter: bigint | undefined
-  deadline: number | undefined
-  /** The last `delta` call whose remote digest listed this owner (see #deltaCalls). */
-  listedIn: number
 }
 
 /**
@@ -148,7 +130,9 @@ export class ServiceSet {
   readonly ownerRetentionMs: number
   /** Registrations and tombstones held, over all owners. */
   #size = 0
-  readonly #owners = new Map<string, OwnerState>()
+  readonly #owners = new OwnerTable()
+  /** Each owner's registrations and tombstones, listed by owner slot. */
+  readonly #entries = new EntryLists()
   /**
    * Keys of live registrations by service, built on the first query by service and kept from
    * then on: replicas never queried by service (relays, the simulator's thousands) skip it.
@@ -167,14 +151,16 @@ export class ServiceSet {
 
   /** Merges one verified statement. Never throws; the outcome says what happened. */
   apply(statement: Statement, refreshedAt: number): ApplyResult {
-    const owner = this.#ownerFor(statement)
+    const owner = this.#slotFor(statement)
     const { incarnation } = statement.version
-    if (incarnation < owner.incarnation) return { outcome: 'stale', changes: NO_CHANGES }
+    const held = this.#owners.incarnation[owner] as bigint
+    if (incarnation < held) return { outcome: 'stale', changes: NO_CHANGES }
     const changes: ServiceChange[] = []
-    if (incarnation > owner.incarnation) {
-      this.#buckets.xorOwner(owner.ownerKey, owner.incarnation)
-      this.#buckets.xorOwner(owner.ownerKey, incarnation)
-      owner.incarnation = incarnation
+    if (incarnation > held) {
+      const key = this.#keyOf(owner)
+      this.#buckets.xorOwner(key, held)
+      this.#buckets.xorOwner(key, incarnation)
+      this.#owners.incarnation[owner] = incarnation
       this.#dropOlderIncarnations(owner, changes)
     }
     const outcome =
@@ -190,15 +176,18 @@ export class ServiceSet {
     // Visiting every owner of a large replica costs a cache miss each: skip sweeps with nothing due.
     if (now < this.#nextDue) return changes
     let nextDue = Number.POSITIVE_INFINITY
-    for (const owner of this.#owners.values()) {
-      if (owner.deadline === undefined || now >= owner.deadline)
-        owner.deadline = this.#deadlineOf(owner, this.#vouch(owner), now, changes)
-      if (owner.entries.size === 0 && owner.heartbeat === undefined) {
-        this.#owners.delete(owner.id)
-        this.#sums.release(owner.sums)
-        this.#buckets.xorOwner(owner.ownerKey, owner.incarnation)
-      } else if (owner.deadline < nextDue) {
-        nextDue = owner.deadline
+    const owners = this.#owners
+    for (const owner of owners.slots()) {
+      if (!(now < (owners.deadline[owner] as number))) {
+        this.#vouch(owner)
+        const deadline = this.#deadlineOf(owner, now, changes)
+        owners.deadline[owner] = deadline
+      }
+      if (this.#entries.count(owner) === 0 && owners.heartbeat[owner] === undefined) {
+        this.#buckets.xorOwner(this.#keyOf(owner), owners.incarnation[owner] as bigint)
+        owners.remove(owner)
+      } else if ((owners.deadline[owner] as number) < nextDue) {
+        nextDue = owners.deadline[owner] as number
       }
     }
     this.#nextDue = nextDue
@@ -206,14 +195,15 @@ export class ServiceSet {
   }
 
   /** Forgets the owner's cached deadline (something may now be due earlier), and so the set's. */
-  #clearDeadline(owner: OwnerState): void {
-    owner.deadline = undefined
+  #clearDeadline(owner: number): void {
+    this.#owners.deadline[owner] = Number.NaN
     this.#nextDue = Number.NEGATIVE_INFINITY
   }
 
   /** Lowers the owner's cached deadline (and the set's) to `due`, when something added runs out then. */
-  #dueBy(owner: OwnerState, due: number): void {
-    if (owner.deadline !== undefined && due < owner.deadline) owner.deadline = due
+  #dueBy(owner: number, due: number): void {
+    // An unknown (NaN) deadline stays unknown.
+    if (due < (this.#owners.deadline[owner] as number)) this.#owners.deadline[owner] = due
     if (due < this.#nextDue) this.#nextDue = due
   }
 
@@ -224,29 +214,31 @@ export class ServiceSet {
    * to its own due, and only a new incarnation or a newer heartbeat refreshed earlier than the
    * one it replaces (a long way round) clears it.
    */
-  #deadlineOf(
-    owner: OwnerState,
-    vouched: Entry<HeartbeatStatement> | undefined,
-    now: number,
-    changes: ServiceChange[],
-  ): number {
+  #deadlineOf(owner: number, now: number, changes: ServiceChange[]): number {
+    const entries = this.#entries
+    const vouched = this.#owners.vouched[owner]
+    const vouchedAt = this.#owners.vouchedAt[owner] as number
     let deadline = Number.POSITIVE_INFINITY
-    for (const entry of owner.entries.values()) {
-      const s = entry.statement
+    for (let e = entries.first(owner); e !== END; ) {
+      const next = entries.next(e)
+      const s = entries.statement(e)
+      const refreshedAt = entries.refreshedAt(e)
       const due =
         s.kind === 'registration'
-          ? liveUntil(entry as Entry<RegistrationStatement>, vouched)
-          : ownDue(entry)
+          ? liveUntil(s, refreshedAt, vouched, vouchedAt)
+          : ownDue(s, refreshedAt)
       if (now < due) {
         if (due < deadline) deadline = due
-        continue
+      } else {
+        this.#remove(owner, e)
+        if (s.kind === 'registration') changes.push({ type: 'expired', instance: s.instance })
       }
-      this.#remove(owner, s.key)
-      if (s.kind === 'registration') changes.push({ type: 'expired', instance: s.instance })
+      e = next
     }
-    if (owner.heartbeat !== undefined) {
-      const forgetAt = owner.heartbeat.refreshedAt + this.retentionOf(owner.heartbeat.statement)
-      if (now >= forgetAt) this.#setHeartbeat(owner, undefined)
+    const heartbeat = this.#owners.heartbeat[owner]
+    if (heartbeat !== undefined) {
+      const forgetAt = (this.#owners.heartbeatAt[owner] as number) + this.retentionOf(heartbeat)
+      if (now >= forgetAt) this.#setHeartbeat(owner, undefined, Number.NaN)
       else if (forgetAt < deadline) deadline = forgetAt
     }
     return deadline
@@ -280,13 +272,20 @@ export class ServiceSet {
   }
 
   *#registrations(): IterableIterator<RegistrationStatement> {
-    for (const owner of this.#owners.values())
-      for (const { statement: s } of owner.entries.values()) if (s.kind === 'registration') yield s
+    const entries = this.#entries
+    for (const owner of this.#owners.slots())
+      for (let e = entries.first(owner); e !== END; e = entries.next(e)) {
+        const s = entries.statement(e)
+        if (s.kind === 'registration') yield s
+      }
   }
 
   get(key: string): Entry<InstanceStatement> | undefined {
-    const owner = ownerOfKey(key)
-    return owner === undefined ? undefined : this.#owners.get(owner)?.entries.get(key)
+    const ownerId = ownerOfKey(key)
+    const owner = ownerId === undefined ? undefined : this.#owners.slotOf(ownerId)
+    if (owner === undefined) return undefined
+    const e = this.#entries.find(owner, key)
+    return e === END ? undefined : this.#entryAt(e)
   }
 
   /** Registrations and tombstones held (what anti-entropy compares). */
@@ -295,7 +294,7 @@ export class ServiceSet {
   }
 
   owners(): string[] {
-    return [...this.#owners.keys()]
+    return [...this.#owners.ownerIds()]
   }
 
   get ownerCount(): number {
@@ -308,10 +307,14 @@ export class ServiceSet {
    */
   liveOwners(now: number, windowMs: number): string[] {
     const out: string[] = []
-    for (const owner of this.#owners.values()) {
-      const hb = owner.heartbeat
-      if (hb !== undefined && now - hb.refreshedAt <= Math.max(windowMs, hb.statement.leaseMs))
-        out.push(owner.id)
+    const owners = this.#owners
+    for (const owner of owners.slots()) {
+      const hb = owners.heartbeat[owner]
+      if (
+        hb !== undefined &&
+        now - (owners.heartbeatAt[owner] as number) <= Math.max(windowMs, hb.leaseMs)
+      )
+        out.push(owners.ids[owner] as string)
     }
     return out
   }
@@ -327,72 +330,85 @@ export class ServiceSet {
    */
   leaseCovering(statement: Statement): number {
     if (statement.kind !== 'registration') return 0
-    const hb = this.#owners.get(statement.owner)?.heartbeat?.statement
+    const owner = this.#owners.slotOf(statement.owner)
+    const hb = owner === undefined ? undefined : this.#owners.heartbeat[owner]
     return hb !== undefined && covers(hb, statement) ? hb.leaseMs : 0
   }
 
   /** Every statement held, with the effective refresh time to compute its age from. */
   entries(): Entry[] {
     const out: Entry[] = []
-    for (const owner of this.#owners.values()) this.#collect(owner, -1n, out)
+    for (const owner of this.#owners.slots()) this.#collect(owner, -1n, out)
     return out
   }
 
   /** Every statement held exactly as stored (refresh times without heartbeat refresh folded in): the CRDT state. */
   *rawEntries(): IterableIterator<Entry> {
-    for (const owner of this.#owners.values()) {
-      if (owner.heartbeat !== undefined) yield owner.heartbeat
-      yield* owner.entries.values()
+    const owners = this.#owners
+    const entries = this.#entries
+    for (const owner of owners.slots()) {
+      const hb = owners.heartbeat[owner]
+      if (hb !== undefined)
+        yield { statement: hb, refreshedAt: owners.heartbeatAt[owner] as number }
+      for (let e = entries.first(owner); e !== END; e = entries.next(e)) yield this.#entryAt(e)
     }
   }
 
   /** Statements of one owner (heartbeat first), with effective refresh times. */
   ownerEntries(ownerId: string): Entry[] {
     const out: Entry[] = []
-    const owner = this.#owners.get(ownerId)
+    const owner = this.#owners.slotOf(ownerId)
     if (owner !== undefined) this.#collect(owner, -1n, out)
     return out
+  }
+
+  #entryAt(e: number): Entry<InstanceStatement> {
+    return { statement: this.#entries.statement(e), refreshedAt: this.#entries.refreshedAt(e) }
   }
 
   /**
    * Appends the owner's heartbeat, then its registrations and tombstones with a counter above
    * `counter`, with effective refresh times.
    */
-  #collect(owner: OwnerState, counter: bigint, out: Entry[]): void {
-    if (owner.heartbeat !== undefined) out.push(owner.heartbeat)
-    const vouched = this.#vouch(owner)
-    for (const entry of owner.entries.values()) {
-      if (entry.statement.version.counter <= counter) continue
-      const refreshedAt = effectiveRefresh(entry, vouched)
-      out.push(
-        refreshedAt > entry.refreshedAt ? { statement: entry.statement, refreshedAt } : entry,
-      )
+  #collect(owner: number, counter: bigint, out: Entry[]): void {
+    const owners = this.#owners
+    const hb = owners.heartbeat[owner]
+    if (hb !== undefined)
+      out.push({ statement: hb, refreshedAt: owners.heartbeatAt[owner] as number })
+    this.#vouch(owner)
+    const vouched = owners.vouched[owner]
+    const vouchedAt = owners.vouchedAt[owner] as number
+    const entries = this.#entries
+    for (let e = entries.first(owner); e !== END; e = entries.next(e)) {
+      const statement = entries.statement(e)
+      if (statement.version.counter <= counter) continue
+      const refreshedAt = effectiveRefresh(statement, entries.refreshedAt(e), vouched, vouchedAt)
+      out.push({ statement, refreshedAt })
     }
   }
 
   /** Hash of an owner's live registrations (key and version): what its heartbeat vouches for. */
   liveDigest(ownerId: string): Uint8Array {
-    const owner = this.#owners.get(ownerId)
-    return owner === undefined
-      ? new Uint8Array(OWNER_DIGEST_BYTES)
-      : this.#sums.copy(owner.sums, LIVE)
+    const owner = this.#owners.slotOf(ownerId)
+    return owner === undefined ? new Uint8Array(OWNER_DIGEST_BYTES) : this.#sums.copy(owner, LIVE)
   }
 
   /** Number of live registrations held for an owner. */
   liveCount(ownerId: string): number {
-    return this.#owners.get(ownerId)?.liveCount ?? 0
+    const owner = this.#owners.slotOf(ownerId)
+    return owner === undefined ? 0 : (this.#owners.liveCount[owner] as number)
   }
 
   /** How many owners held are not `inSyncWith` their newest heartbeat. */
   unsyncedOwnerCount(): number {
     let count = 0
-    for (const owner of this.#owners.values()) if (!this.#currentHeartbeatMatches(owner)) count++
+    for (const owner of this.#owners.slots()) if (!this.#currentHeartbeatMatches(owner)) count++
     return count
   }
 
   /** True when the owner's newest heartbeat vouches for exactly what this replica holds. */
   inSyncWith(ownerId: string): boolean {
-    const owner = this.#owners.get(ownerId)
+    const owner = this.#owners.slotOf(ownerId)
     return owner !== undefined && this.#currentHeartbeatMatches(owner)
   }
 
@@ -403,11 +419,11 @@ export class ServiceSet {
   digest(only?: Iterable<string>): Digest {
     const owners: OwnerSummary[] = []
     if (only === undefined) {
-      for (const owner of this.#owners.values()) owners.push(this.#summaryOf(owner))
+      for (const owner of this.#owners.slots()) owners.push(this.#summaryOf(owner))
       return { owners, partial: false }
     }
     for (const ownerId of only) {
-      const owner = this.#owners.get(ownerId)
+      const owner = this.#owners.slotOf(ownerId)
       if (owner !== undefined) owners.push(this.#summaryOf(owner))
     }
     return { owners, partial: true }
@@ -425,29 +441,29 @@ export class ServiceSet {
   delta(remote: Digest): Entry[] {
     const out: Entry[] = []
     const call = ++this.#deltaCalls
+    const owners = this.#owners
     for (const r of remote.owners) {
-      const owner = this.#ownerOf(r)
+      const owner = this.#slotOfSummary(r)
       if (owner === undefined) continue
-      owner.listedIn = call
-      if (r.incarnation > owner.incarnation) continue
-      if (r.incarnation < owner.incarnation) {
+      owners.listedIn[owner] = call
+      const incarnation = owners.incarnation[owner] as bigint
+      if (r.incarnation > incarnation) continue
+      if (r.incarnation < incarnation) {
         this.#collect(owner, -1n, out)
-      } else if (!this.#sums.equals(owner.sums, SUMMARY, r.statementsHash)) {
+      } else if (!this.#sums.equals(owner, SUMMARY, r.statementsHash)) {
         const after = r.maxCounter < this.#maxCounter(owner) ? r.maxCounter : -1n
         this.#collect(owner, after, out)
-      } else if (
-        owner.heartbeat !== undefined &&
-        owner.heartbeat.statement.version.counter > r.heartbeatCounter
-      ) {
-        out.push(owner.heartbeat)
+      } else if (heartbeatCounterOf(owners.heartbeat[owner]) > r.heartbeatCounter) {
+        const hb = owners.heartbeat[owner] as HeartbeatStatement
+        out.push({ statement: hb, refreshedAt: owners.heartbeatAt[owner] as number })
       }
     }
     const covered = remote.covered
     if (!remote.partial || covered !== undefined) {
-      for (const owner of this.#owners.values())
+      for (const owner of owners.slots())
         if (
-          owner.listedIn !== call &&
-          (covered === undefined || inBucketSet(covered, owner.ownerKey))
+          owners.listedIn[owner] !== call &&
+          (covered === undefined || inBucketSet(covered, this.#keyOf(owner)))
         )
           this.#collect(owner, -1n, out)
     }
@@ -469,8 +485,8 @@ export class ServiceSet {
     const covered = this.#buckets.differing(remote.bits, remote.fingerprints)
     if (covered === undefined) return { owners: [], partial: true }
     const owners: OwnerSummary[] = []
-    for (const owner of this.#owners.values())
-      if (inBucketSet(covered, owner.ownerKey)) owners.push(this.#summaryOf(owner))
+    for (const owner of this.#owners.slots())
+      if (inBucketSet(covered, this.#keyOf(owner))) owners.push(this.#summaryOf(owner))
     return { owners, partial: true, covered }
   }
 
@@ -483,102 +499,105 @@ export class ServiceSet {
   differences(remote: Digest): Digest {
     const owners: OwnerSummary[] = []
     for (const r of remote.owners) {
-      const owner = this.#ownerOf(r)
+      const owner = this.#slotOfSummary(r)
       if (owner === undefined) owners.push({ ...EMPTY_SUMMARY, ownerId: r.ownerId, owner: r.owner })
       else if (!this.#summarisedAs(owner, r)) owners.push(this.#summaryOf(owner))
     }
     return { owners, partial: true }
   }
 
-  #ownerOf(summary: OwnerSummary): OwnerState | undefined {
-    return summary.ownerId === undefined ? undefined : this.#owners.get(summary.ownerId)
+  #slotOfSummary(summary: OwnerSummary): number | undefined {
+    return summary.ownerId === undefined ? undefined : this.#owners.slotOf(summary.ownerId)
+  }
+
+  #keyOf(owner: number): Uint8Array {
+    return this.#owners.keys[owner] as Uint8Array
   }
 
   /** True when `summary` is what this replica would say of the owner. */
-  #summarisedAs(owner: OwnerState, summary: OwnerSummary): boolean {
+  #summarisedAs(owner: number, summary: OwnerSummary): boolean {
     return (
-      summary.incarnation === owner.incarnation &&
-      summary.heartbeatCounter === heartbeatCounterOf(owner) &&
+      summary.incarnation === this.#owners.incarnation[owner] &&
+      summary.heartbeatCounter === heartbeatCounterOf(this.#owners.heartbeat[owner]) &&
       summary.maxCounter === this.#maxCounter(owner) &&
-      this.#sums.equals(owner.sums, SUMMARY, summary.statementsHash)
+      this.#sums.equals(owner, SUMMARY, summary.statementsHash)
     )
   }
 
-  #summaryOf(owner: OwnerState): OwnerSummary {
+  #summaryOf(owner: number): OwnerSummary {
     return {
-      ownerId: owner.id,
-      owner: owner.ownerKey,
-      incarnation: owner.incarnation,
-      heartbeatCounter: heartbeatCounterOf(owner),
+      ownerId: this.#owners.ids[owner] as string,
+      owner: this.#keyOf(owner),
+      incarnation: this.#owners.incarnation[owner] as bigint,
+      heartbeatCounter: heartbeatCounterOf(this.#owners.heartbeat[owner]),
       maxCounter: this.#maxCounter(owner),
-      statementsHash: this.#sums.copy(owner.sums, SUMMARY),
+      statementsHash: this.#sums.copy(owner, SUMMARY),
     }
   }
 
-  #ownerFor(statement: Statement): OwnerState {
-    let owner = this.#owners.get(statement.owner)
+  #slotFor(statement: Statement): number {
+    let owner = this.#owners.slotOf(statement.owner)
     if (owner === undefined) {
-      owner = {
-        id: statement.owner,
-        ownerKey: statement.signed.owner,
-        incarnation: statement.version.incarnation,
-        heartbeat: undefined,
-        vouched: undefined,
-        entries: new OwnerEntries(),
-        sums: this.#sums.allocate(),
-        liveCount: 0,
-        maxCounter: 0n,
-        // Nothing held yet: the statement about to be applied lowers it.
-        deadline: Number.POSITIVE_INFINITY,
-        listedIn: 0,
-      }
-      this.#owners.set(statement.owner, owner)
-      this.#buckets.xorOwner(owner.ownerKey, owner.incarnation)
+      const { incarnation } = statement.version
+      // Nothing held yet: its deadline is +∞ until the statement about to be applied lowers it.
+      owner = this.#owners.add(statement.owner, statement.signed.owner, incarnation)
+      this.#entries.open(owner)
+      this.#sums.reset(owner)
+      this.#buckets.xorOwner(statement.signed.owner, incarnation)
     }
     return owner
   }
 
-  #applyHeartbeat(
-    owner: OwnerState,
-    statement: HeartbeatStatement,
-    refreshedAt: number,
-  ): ApplyOutcome {
-    const current = owner.heartbeat
-    const resolved = resolveEntry(current, { statement, refreshedAt })
-    if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
-    if (current !== undefined && refreshedAt < current.refreshedAt) this.#clearDeadline(owner)
+  #applyHeartbeat(owner: number, statement: HeartbeatStatement, refreshedAt: number): ApplyOutcome {
+    const owners = this.#owners
+    const current = owners.heartbeat[owner]
+    const currentAt = owners.heartbeatAt[owner] as number
+    const outcome = resolve(current, currentAt, statement, refreshedAt)
+    if (outcome === 'stale' || outcome === 'duplicate') return outcome
+    if (current !== undefined && refreshedAt < currentAt) this.#clearDeadline(owner)
     else this.#dueBy(owner, refreshedAt + this.retentionOf(statement))
-    this.#setHeartbeat(owner, resolved.entry as Entry<HeartbeatStatement>)
+    this.#setHeartbeat(owner, outcome === 'refreshed' ? current : statement, refreshedAt)
     this.#vouch(owner)
-    return resolved.outcome
+    return outcome
   }
 
   #applyInstance(
-    owner: OwnerState,
+    owner: number,
     statement: InstanceStatement,
     refreshedAt: number,
     changes: ServiceChange[],
   ): ApplyOutcome {
-    const current = owner.entries.get(statement.key)
-    const resolved = resolveEntry(current, { statement, refreshedAt })
-    if (resolved.outcome === 'stale' || resolved.outcome === 'duplicate') return resolved.outcome
+    const entries = this.#entries
+    const e = entries.find(owner, statement.key)
+    const before = e === END ? undefined : entries.statement(e)
+    const outcome = resolve(
+      before,
+      e === END ? Number.NaN : entries.refreshedAt(e),
+      statement,
+      refreshedAt,
+    )
+    if (outcome === 'stale' || outcome === 'duplicate') return outcome
     // Record whether the current heartbeat vouches for the owner before this change breaks the match.
-    if (owner.heartbeat !== owner.vouched) this.#vouch(owner)
-    const next = resolved.entry as Entry<InstanceStatement>
-    owner.entries.set(next, current)
-    if (resolved.outcome === 'refreshed') return 'refreshed'
-    if (current === undefined) this.#size++
-    if (current !== undefined) this.#account(owner, current.statement, false)
-    this.#account(owner, next.statement, true)
-    this.#dueBy(owner, ownDue(next))
-    const before = current?.statement
-    const after = next.statement
-    if (after.kind === 'registration') {
-      this.#index(after)
+    if (!this.#vouchedIsCurrent(owner)) this.#vouch(owner)
+    if (outcome === 'refreshed') {
+      entries.replace(e, before as InstanceStatement, refreshedAt)
+      return 'refreshed'
+    }
+    if (before === undefined) {
+      entries.append(owner, statement, refreshedAt)
+      this.#size++
+    } else {
+      entries.replace(e, statement, refreshedAt)
+      this.#account(owner, before, false)
+    }
+    this.#account(owner, statement, true)
+    this.#dueBy(owner, ownDue(statement, refreshedAt))
+    if (statement.kind === 'registration') {
+      this.#index(statement)
       changes.push(
-        before?.kind === 'registration' && before !== after
-          ? { type: 'updated', instance: after.instance, previous: before.instance }
-          : { type: 'created', instance: after.instance },
+        before?.kind === 'registration' && before !== statement
+          ? { type: 'updated', instance: statement.instance, previous: before.instance }
+          : { type: 'created', instance: statement.instance },
       )
     } else if (before?.kind === 'registration') {
       this.#unindex(before)
@@ -587,60 +606,64 @@ export class ServiceSet {
     return 'accepted'
   }
 
-  #dropOlderIncarnations(owner: OwnerState, changes: ServiceChange[]): void {
-    for (const { statement: s } of owner.entries.values()) {
-      if (s.version.incarnation < owner.incarnation) {
-        this.#remove(owner, s.key)
+  #dropOlderIncarnations(owner: number, changes: ServiceChange[]): void {
+    const owners = this.#owners
+    const incarnation = owners.incarnation[owner] as bigint
+    const entries = this.#entries
+    for (let e = entries.first(owner); e !== END; ) {
+      const next = entries.next(e)
+      const s = entries.statement(e)
+      if (s.version.incarnation < incarnation) {
+        this.#remove(owner, e)
         if (s.kind === 'registration') changes.push({ type: 'deleted', instance: s.instance })
       }
+      e = next
     }
-    if (
-      owner.heartbeat !== undefined &&
-      owner.heartbeat.statement.version.incarnation < owner.incarnation
-    ) {
-      this.#setHeartbeat(owner, undefined)
-    }
-    owner.vouched = undefined
+    const hb = owners.heartbeat[owner]
+    if (hb !== undefined && hb.version.incarnation < incarnation)
+      this.#setHeartbeat(owner, undefined, Number.NaN)
+    owners.vouched[owner] = undefined
+    owners.vouchedAt[owner] = Number.NaN
     this.#clearDeadline(owner)
   }
 
-  #remove(owner: OwnerState, key: string): void {
-    const entry = owner.entries.get(key)
-    if (entry === undefined) return
-    if (entry.statement.kind === 'registration') this.#unindex(entry.statement)
-    owner.entries.delete(key)
+  #remove(owner: number, e: number): void {
+    const s = this.#entries.statement(e)
+    if (s.kind === 'registration') this.#unindex(s)
+    this.#entries.remove(owner, e)
     this.#size--
-    this.#account(owner, entry.statement, false)
+    this.#account(owner, s, false)
   }
 
   /** Adds a statement to (or takes it from) the owner's running sums and counts. */
-  #account(owner: OwnerState, s: InstanceStatement, added: boolean): void {
+  #account(owner: number, s: InstanceStatement, added: boolean): void {
     // The signature is a pseudo-random function of the statement, unique to it, and already in
     // memory: its first half feeds the live digest, its second the summary.
     const hash = s.signed.signature
-    this.#sums.xor(owner.sums, SUMMARY, hash)
-    this.#buckets.xorStatement(owner.ownerKey, hash)
+    this.#sums.xor(owner, SUMMARY, hash)
+    this.#buckets.xorStatement(this.#keyOf(owner), hash)
     if (s.kind === 'registration') {
-      this.#sums.xor(owner.sums, LIVE, hash)
-      owner.liveCount += added ? 1 : -1
+      this.#sums.xor(owner, LIVE, hash)
+      this.#owners.liveCount[owner] = (this.#owners.liveCount[owner] as number) + (added ? 1 : -1)
     }
-    if (!added) {
-      owner.maxCounter = undefined
-      return
-    }
-    if (owner.maxCounter !== undefined && s.version.counter > owner.maxCounter)
-      owner.maxCounter = s.version.counter
   }
 
   /** Replaces the owner's newest heartbeat, keeping its bucket fingerprint current. */
-  #setHeartbeat(owner: OwnerState, entry: Entry<HeartbeatStatement> | undefined): void {
-    const before = owner.heartbeat?.statement.signed.signature
-    const after = entry?.statement.signed.signature
+  #setHeartbeat(
+    owner: number,
+    heartbeat: HeartbeatStatement | undefined,
+    refreshedAt: number,
+  ): void {
+    const owners = this.#owners
+    const before = owners.heartbeat[owner]?.signed.signature
+    const after = heartbeat?.signed.signature
     if (before !== after) {
-      if (before !== undefined) this.#buckets.xorStatement(owner.ownerKey, before)
-      if (after !== undefined) this.#buckets.xorStatement(owner.ownerKey, after)
+      const key = this.#keyOf(owner)
+      if (before !== undefined) this.#buckets.xorStatement(key, before)
+      if (after !== undefined) this.#buckets.xorStatement(key, after)
     }
-    owner.heartbeat = entry
+    owners.heartbeat[owner] = heartbeat
+    owners.heartbeatAt[owner] = refreshedAt
   }
 
   #index(s: RegistrationStatement): void {
@@ -661,36 +684,47 @@ export class ServiceSet {
   }
 
   /** True when the owner's newest heartbeat (of its current incarnation) hashes to what this replica holds. */
-  #currentHeartbeatMatches(owner: OwnerState): boolean {
-    const hb = owner.heartbeat
+  #currentHeartbeatMatches(owner: number): boolean {
+    const hb = this.#owners.heartbeat[owner]
     return (
       hb !== undefined &&
-      hb.statement.version.incarnation === owner.incarnation &&
-      this.#sums.equals(owner.sums, LIVE, hb.statement.ownerDigest)
+      hb.version.incarnation === this.#owners.incarnation[owner] &&
+      this.#sums.equals(owner, LIVE, hb.ownerDigest)
     )
   }
 
-  /** The newest heartbeat that vouched for this replica's view of the owner, taking the current one if it does. */
-  #vouch(owner: OwnerState): Entry<HeartbeatStatement> | undefined {
-    if (owner.vouched !== owner.heartbeat && this.#currentHeartbeatMatches(owner)) {
-      if (
-        owner.vouched !== undefined &&
-        (owner.heartbeat as Entry).refreshedAt < owner.vouched.refreshedAt
-      )
-        this.#clearDeadline(owner)
-      owner.vouched = owner.heartbeat
-    }
-    return owner.vouched
+  /** True when the vouching heartbeat is the newest one, at the same refresh time. */
+  #vouchedIsCurrent(owner: number): boolean {
+    const owners = this.#owners
+    return (
+      owners.vouched[owner] === owners.heartbeat[owner] &&
+      (owners.heartbeat[owner] === undefined ||
+        owners.vouchedAt[owner] === owners.heartbeatAt[owner])
+    )
   }
 
-  #maxCounter(owner: OwnerState): bigint {
-    if (owner.maxCounter === undefined) {
-      let max = 0n
-      for (const { statement } of owner.entries.values())
-        if (statement.version.counter > max) max = statement.version.counter
-      owner.maxCounter = max
+  /** Takes the newest heartbeat as the vouching one when it vouches for this replica's view of the owner. */
+  #vouch(owner: number): void {
+    if (this.#vouchedIsCurrent(owner) || !this.#currentHeartbeatMatches(owner)) return
+    const owners = this.#owners
+    if (
+      owners.vouched[owner] !== undefined &&
+      (owners.heartbeatAt[owner] as number) < (owners.vouchedAt[owner] as number)
+    )
+      this.#clearDeadline(owner)
+    owners.vouched[owner] = owners.heartbeat[owner]
+    owners.vouchedAt[owner] = owners.heartbeatAt[owner] as number
+  }
+
+  /** The highest counter among the owner's registrations and tombstones held, 0 for none. */
+  #maxCounter(owner: number): bigint {
+    const entries = this.#entries
+    let max = 0n
+    for (let e = entries.first(owner); e !== END; e = entries.next(e)) {
+      const { counter } = entries.statement(e).version
+      if (counter > max) max = counter
     }
-    return owner.maxCounter
+    return max
   }
 }
 
@@ -705,26 +739,26 @@ export function mergeSets(a: ServiceSet, b: ServiceSet): ServiceSet {
 
 /** When a registration runs out: its TTL from its own refresh, or from the vouching heartbeat's, with its lease. */
 function liveUntil(
-  entry: Entry<RegistrationStatement>,
-  vouched: Entry<HeartbeatStatement> | undefined,
+  s: RegistrationStatement,
+  refreshedAt: number,
+  vouched: HeartbeatStatement | undefined,
+  vouchedAt: number,
 ): number {
-  const ttl = entry.statement.instance.ttlMs
-  const own = ownDue(entry)
-  if (vouched === undefined || !covers(vouched.statement, entry.statement)) return own
-  return Math.max(own, vouched.refreshedAt + Math.max(ttl, vouched.statement.leaseMs))
+  const own = ownDue(s, refreshedAt)
+  if (vouched === undefined || !covers(vouched, s)) return own
+  return Math.max(own, vouchedAt + Math.max(s.instance.ttlMs, vouched.leaseMs))
 }
 
 /** The counter of the owner's newest heartbeat held, 0 for none (as summaries state it). */
-function heartbeatCounterOf(owner: OwnerState): bigint {
-  return owner.heartbeat?.statement.version.counter ?? 0n
+function heartbeatCounterOf(heartbeat: HeartbeatStatement | undefined): bigint {
+  return heartbeat?.version.counter ?? 0n
 }
 
 /** When a registration or tombstone runs out by its own refresh alone: a lower bound of its due. */
-function ownDue(entry: Entry<InstanceStatement>): number {
-  const s = entry.statement
+function ownDue(s: InstanceStatement, refreshedAt: number): number {
   return s.kind === 'registration'
-    ? entry.refreshedAt + s.instance.ttlMs
-    : entry.refreshedAt + s.ttlMs * TOMBSTONE_RETENTION_FACTOR
+    ? refreshedAt + s.instance.ttlMs
+    : refreshedAt + s.ttlMs * TOMBSTONE_RETENTION_FACTOR
 }
 
 /** True when the heartbeat is newer than the statement, so it vouches for it. */
@@ -734,13 +768,35 @@ function covers(heartbeat: HeartbeatStatement, statement: Statement): boolean {
 
 /** A registration's refresh time, including what a vouching heartbeat grants: it covers what existed at its version. */
 function effectiveRefresh(
-  entry: Entry<InstanceStatement>,
-  vouched: Entry<HeartbeatStatement> | undefined,
+  s: InstanceStatement,
+  refreshedAt: number,
+  vouched: HeartbeatStatement | undefined,
+  vouchedAt: number,
 ): number {
-  if (entry.statement.kind !== 'registration' || vouched === undefined) return entry.refreshedAt
-  return covers(vouched.statement, entry.statement)
-    ? Math.max(entry.refreshedAt, vouched.refreshedAt)
-    : entry.refreshedAt
+  if (s.kind !== 'registration' || vouched === undefined || !covers(vouched, s)) return refreshedAt
+  return Math.max(refreshedAt, vouchedAt)
+}
+
+/**
+ * The last-writer-wins rule on one register, holding `current` refreshed at `currentAt`, when
+ * `incoming` arrives refreshed at `incomingAt`: the higher owner version wins; equal versions keep
+ * the larger refresh time (and, for an equivocating owner, the larger signature). 'refreshed'
+ * means the register keeps its statement with the incoming refresh time.
+ */
+function resolve(
+  current: Statement | undefined,
+  currentAt: number,
+  incoming: Statement,
+  incomingAt: number,
+): ApplyOutcome {
+  if (current === undefined) return 'accepted'
+  const order = compareVersions(incoming.version, current.version)
+  if (order !== 0) return order > 0 ? 'accepted' : 'stale'
+  // The same statement object (a verify cache hands out one per statement) needs no comparison.
+  const bySignature =
+    incoming === current ? 0 : Buffer.compare(incoming.signed.signature, current.signed.signature)
+  if (bySignature !== 0) return bySignature > 0 ? 'accepted' : 'stale'
+  return incomingAt > currentAt ? 'refreshed' : 'duplicate'
 }
 
 /** The result of merging one incoming entry into the register that holds its key. */
@@ -749,30 +805,20 @@ export interface Resolution<S extends Statement> {
   readonly entry: Entry<S> | undefined
 }
 
-/**
- * The last-writer-wins rule on one register: the higher owner version wins; equal versions keep
- * the larger refresh time (and, for an equivocating owner, the larger signature).
- */
+/** The last-writer-wins rule (see `resolve`) on entries: the outcome and the entry the register then holds. */
 export function resolveEntry<S extends Statement>(
   current: Entry<S> | undefined,
   incoming: Entry<S>,
 ): Resolution<S> {
   if (current === undefined) return { outcome: 'accepted', entry: incoming }
-  const order = compareVersions(incoming.statement.version, current.statement.version)
-  if (order < 0) return { outcome: 'stale', entry: current }
-  if (order > 0) return { outcome: 'accepted', entry: incoming }
-  // The same statement object (a verify cache hands out one per statement) needs no comparison.
-  const bySignature =
-    incoming.statement === current.statement
-      ? 0
-      : Buffer.compare(incoming.statement.signed.signature, current.statement.signed.signature)
-  if (bySignature > 0) return { outcome: 'accepted', entry: incoming }
-  if (bySignature < 0) return { outcome: 'stale', entry: current }
-  if (incoming.refreshedAt > current.refreshedAt) {
-    return {
-      outcome: 'refreshed',
-      entry: { statement: current.statement, refreshedAt: incoming.refreshedAt },
-    }
-  }
-  return { outcome: 'duplicate', entry: current }
+  const outcome = resolve(
+    current.statement,
+    current.refreshedAt,
+    incoming.statement,
+    incoming.refreshedAt,
+  )
+  if (outcome === 'accepted') return { outcome, entry: incoming }
+  if (outcome === 'refreshed')
+    return { outcome, entry: { statement: current.statement, refreshedAt: incoming.refreshedAt } }
+  return { outcome, entry: current }
 }

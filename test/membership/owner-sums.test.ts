@@ -6,7 +6,8 @@ const hash = (seed: number) => Uint8Array.from({ length: 64 }, (_, i) => (seed *
 
 test('each slot keeps its own two halves through growth; XOR twice cancels', () => {
   const sums = new OwnerSums(16)
-  const slots = Array.from({ length: 100 }, () => sums.allocate())
+  const slots = Array.from({ length: 100 }, (_, slot) => slot)
+  for (const slot of slots) sums.reset(slot)
   for (const slot of slots) sums.xor(slot, 0, hash(slot))
   sums.xor(slots[7] as number, 1, hash(1))
   for (const slot of slots) {
@@ -24,14 +25,16 @@ test('each slot keeps its own two halves through growth; XOR twice cancels', () 
   )
 })
 
-test('a released slot is reused zeroed', () => {
+test('a reset slot is zeroed, and its neighbours kept', () => {
   const sums = new OwnerSums(16)
-  const a = sums.allocate()
-  sums.xor(a, 0, hash(3))
-  sums.xor(a, 1, hash(4))
-  sums.release(a)
-  const b = sums.allocate()
-  assert.equal(b, a)
-  assert.deepEqual(sums.copy(b, 0), new Uint8Array(16))
-  assert.deepEqual(sums.copy(b, 1), new Uint8Array(16))
+  for (const slot of [0, 1, 2]) {
+    sums.reset(slot)
+    sums.xor(slot, 0, hash(slot))
+    sums.xor(slot, 1, hash(slot + 10))
+  }
+  sums.reset(1)
+  assert.deepEqual(sums.copy(1, 0), new Uint8Array(16))
+  assert.deepEqual(sums.copy(1, 1), new Uint8Array(16))
+  assert.deepEqual(sums.copy(0, 1), hash(10).slice(16, 32))
+  assert.deepEqual(sums.copy(2, 0), hash(2).slice(0, 16))
 })
