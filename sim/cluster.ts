@@ -8,6 +8,7 @@
 import { InvalidArgumentError } from '../src/membership/errors.ts'
 import { type Signer, signerFromSeed } from '../src/membership/identity.ts'
 import { nextIncarnation } from '../src/membership/owner.ts'
+import type { OwnerDirectory } from '../src/membership/owner-directory.ts'
 import type { InstanceSpec } from '../src/membership/types.ts'
 import type { MeshConfig } from '../src/mesh/config.ts'
 import { Mesh } from '../src/mesh/mesh.ts'
@@ -42,6 +43,8 @@ export interface ClusterDeps {
   readonly trace: TraceHash
   readonly network: SimNetwork
   readonly codec: SharedCodec
+  /** One owner directory for every replica of the run: each owner's ID and key held once. */
+  readonly ownerDirectory: OwnerDirectory
   readonly random: () => number
   readonly config: MeshConfig
   readonly workload: Workload
@@ -90,7 +93,7 @@ export class Cluster {
   async start(slot: number): Promise<void> {
     const s = this.#at(slot)
     if (s.mesh !== undefined) return
-    const { network, codec, config, listener } = this.#deps
+    const { network, codec, config, listener, ownerDirectory } = this.#deps
     s.incarnation = nextIncarnation(s.clock.now(), s.incarnation)
     const mesh = new Mesh({
       transport: network.createTransport(slot, s.signer.ownerId),
@@ -102,6 +105,7 @@ export class Cluster {
       random: seededRandom(Math.floor(this.#deps.random() * 2 ** 32)),
       decodeFrame: codec.decodeFrame,
       openStatement: codec.openStatement,
+      ownerDirectory,
     })
     s.mesh = mesh
     listener.nodeUp(slot, mesh)

@@ -8,6 +8,8 @@
  * node handed a frame over, before virtual time moves on. So a run is a pure function of
  * (scenario, seed), and the trace hash checks that event for event.
  */
+
+import { OwnerDirectory } from '../src/membership/owner-directory.ts'
 import {
   heartbeatSchedule,
   lanMeshConfig,
@@ -100,6 +102,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     trace,
     network,
     codec,
+    ownerDirectory: new OwnerDirectory(),
     random: clusterRandom,
     config,
     workload: scenario,

@@ -1,15 +1,20 @@
 /**
  * Growth of the typed columns that hold per-owner and per-statement state (owner-table.ts,
- * entry-lists.ts, owner-sums.ts): a column at least `length` long, doubling so that growing one
- * slot at a time costs O(1) amortised. A column that is long enough is returned as is.
+ * entry-lists.ts, owner-sums.ts).
  */
+
+/** A capacity for at least `needed` slots, growing by half so that adding one at a time costs O(1) amortised. */
+export function capacityFor(needed: number, current: number): number {
+  return Math.max(needed, current + (current >> 1), 16)
+}
+
+/** A copy of `column`, `length` long (at least its length), zero beyond its values. */
 export function grown<T extends Float64Array | Int32Array | Uint8Array>(
   column: T,
   length: number,
 ): T {
-  if (length <= column.length) return column
   const Column = column.constructor as new (length: number) => T
-  const next = new Column(Math.max(length, column.length * 2))
+  const next = new Column(length)
   next.set(column)
   return next
 }

@@ -12,7 +12,7 @@
  * Removing the entry being visited is safe when the visitor reads `next` first. Lists longer
  * than SMALL also get a key index, so lookups stay O(1) for owners with many instances.
  */
-import { grown } from './columns.ts'
+import { capacityFor, grown } from './columns.ts'
 import type { InstanceStatement } from './statement.ts'
 
 /** The end of a list. */
@@ -23,22 +23,24 @@ const SMALL = 16
 export class EntryLists {
   // Per held statement.
   #statements: (InstanceStatement | undefined)[] = []
-  #refreshedAt = new Float64Array(16)
-  #next = new Int32Array(16)
-  #prev = new Int32Array(16)
+  #refreshedAt = new Float64Array(0)
+  #next = new Int32Array(0)
+  #prev = new Int32Array(0)
   readonly #freeEntries: number[] = []
   // Per owner slot.
-  #first = new Int32Array(16)
-  #last = new Int32Array(16)
-  #count = new Int32Array(16)
+  #first = new Int32Array(0)
+  #last = new Int32Array(0)
+  #count = new Int32Array(0)
   /** Key indexes of the owners holding more than SMALL statements. */
   readonly #byKey = new Map<number, Map<string, number>>()
 
-  /** Readies the owner slot `owner` as an empty list. */
-  open(owner: number): void {
-    this.#first = grown(this.#first, owner + 1)
-    this.#last = grown(this.#last, owner + 1)
-    this.#count = grown(this.#count, owner + 1)
+  /** Readies the owner slot `owner` as an empty list, growing owner columns to `capacity` slots if shorter. */
+  open(owner: number, capacity: number): void {
+    if (capacity > this.#first.length) {
+      this.#first = grown(this.#first, capacity)
+      this.#last = grown(this.#last, capacity)
+      this.#count = grown(this.#count, capacity)
+    }
     this.#first[owner] = END
     this.#last[owner] = END
     this.#count[owner] = 0
@@ -118,9 +120,12 @@ export class EntryLists {
     if (reused !== undefined) return reused
     const entry = this.#statements.length
     this.#statements.push(undefined)
-    this.#refreshedAt = grown(this.#refreshedAt, entry + 1)
-    this.#next = grown(this.#next, entry + 1)
-    this.#prev = grown(this.#prev, entry + 1)
+    if (entry >= this.#next.length) {
+      const capacity = capacityFor(entry + 1, this.#next.length)
+      this.#refreshedAt = grown(this.#refreshedAt, capacity)
+      this.#next = grown(this.#next, capacity)
+      this.#prev = grown(this.#prev, capacity)
+    }
     return entry
   }
 

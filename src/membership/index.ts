@@ -10,6 +10,7 @@ export {
 } from './identity.ts'
 export { DEFAULT_LIMITS, type MembershipLimits, resolveLimits } from './limits.ts'
 export { LocalOwner, nextIncarnation } from './owner.ts'
+export { OwnerDirectory } from './owner-directory.ts'
 export {
   type ReceiveOutcome,
   type ReceiveResult,

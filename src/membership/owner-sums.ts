@@ -19,15 +19,15 @@ export class OwnerSums {
 
   constructor(digestBytes: number) {
     this.#digestBytes = digestBytes
-    this.#bytes = new Uint8Array(2 * digestBytes * 16)
+    this.#bytes = new Uint8Array(0)
   }
 
-  /** Zeroes the slot, growing the table to hold it. */
-  reset(slot: number): void {
-    const start = slot * 2 * this.#digestBytes
-    const end = start + 2 * this.#digestBytes
-    this.#bytes = grown(this.#bytes, end)
-    this.#bytes.fill(0, start, end)
+  /** Zeroes the slot, growing the table to `capacity` slots if shorter. */
+  reset(slot: number, capacity: number): void {
+    const slotBytes = 2 * this.#digestBytes
+    if (capacity * slotBytes > this.#bytes.length)
+      this.#bytes = grown(this.#bytes, capacity * slotBytes)
+    this.#bytes.fill(0, slot * slotBytes, (slot + 1) * slotBytes)
   }
 
   /** XORs bytes [half × digestBytes, (half + 1) × digestBytes) of `hash` into the same half of the slot. */

@@ -36,8 +36,9 @@
  */
 import { BucketFingerprints, type BucketSet, bucketBitsFor, inBucketSet } from './buckets.ts'
 import { END, EntryLists } from './entry-lists.ts'
+import type { OwnerDirectory } from './owner-directory.ts'
 import { OwnerSums } from './owner-sums.ts'
-import { OwnerTable } from './owner-table.ts'
+import { NO_OWNER, OwnerTable } from './owner-table.ts'
 import type {
   HeartbeatStatement,
   InstanceStatement,
@@ -110,6 +111,11 @@ export interface ServiceSetOptions {
    * @default 600000 (10 min)
    */
   ownerRetentionMs?: number
+  /**
+   * Where owner IDs become slots. A driver running many replicas in one process (the
+   * simulator) shares one. @default a directory of this set's own
+   */
+  ownerDirectory?: OwnerDirectory
 }
 
 const NO_CHANGES: readonly ServiceChange[] = Object.freeze([])
@@ -130,7 +136,7 @@ export class ServiceSet {
   readonly ownerRetentionMs: number
   /** Registrations and tombstones held, over all owners. */
   #size = 0
-  readonly #owners = new OwnerTable()
+  readonly #owners: OwnerTable
   /** Each owner's registrations and tombstones, listed by owner slot. */
   readonly #entries = new EntryLists()
   /**
@@ -147,6 +153,7 @@ export class ServiceSet {
 
   constructor(options: ServiceSetOptions = {}) {
     this.ownerRetentionMs = options.ownerRetentionMs ?? 600_000
+    this.#owners = new OwnerTable(options.ownerDirectory)
   }
 
   /** Merges one verified statement. Never throws; the outcome says what happened. */
@@ -177,7 +184,8 @@ export class ServiceSet {
     if (now < this.#nextDue) return changes
     let nextDue = Number.POSITIVE_INFINITY
     const owners = this.#owners
-    for (const owner of owners.slots()) {
+    for (let owner = owners.first(); owner !== NO_OWNER; ) {
+      const next = owners.next(owner)
       if (!(now < (owners.deadline[owner] as number))) {
         this.#vouch(owner)
         const deadline = this.#deadlineOf(owner, now, changes)
@@ -189,6 +197,7 @@ export class ServiceSet {
       } else if ((owners.deadline[owner] as number) < nextDue) {
         nextDue = owners.deadline[owner] as number
       }
+      owner = next
     }
     this.#nextDue = nextDue
     return changes
@@ -294,7 +303,9 @@ export class ServiceSet {
   }
 
   owners(): string[] {
-    return [...this.#owners.ownerIds()]
+    const out: string[] = []
+    for (const owner of this.#owners.slots()) out.push(this.#owners.idOf(owner))
+    return out
   }
 
   get ownerCount(): number {
@@ -314,7 +325,7 @@ export class ServiceSet {
         hb !== undefined &&
         now - (owners.heartbeatAt[owner] as number) <= Math.max(windowMs, hb.leaseMs)
       )
-        out.push(owners.ids[owner] as string)
+        out.push(owners.idOf(owner))
     }
     return out
   }
@@ -460,7 +471,7 @@ export class ServiceSet {
     }
     const covered = remote.covered
     if (!remote.partial || covered !== undefined) {
-      for (const owner of owners.slots())
+      for (let owner = owners.first(); owner !== NO_OWNER; owner = owners.next(owner))
         if (
           owners.listedIn[owner] !== call &&
           (covered === undefined || inBucketSet(covered, this.#keyOf(owner)))
@@ -511,7 +522,7 @@ export class ServiceSet {
   }
 
   #keyOf(owner: number): Uint8Array {
-    return this.#owners.keys[owner] as Uint8Array
+    return this.#owners.keyOf(owner)
   }
 
   /** True when `summary` is what this replica would say of the owner. */
@@ -526,7 +537,7 @@ export class ServiceSet {
 
   #summaryOf(owner: number): OwnerSummary {
     return {
-      ownerId: this.#owners.ids[owner] as string,
+      ownerId: this.#owners.idOf(owner),
       owner: this.#keyOf(owner),
       incarnation: this.#owners.incarnation[owner] as bigint,
       heartbeatCounter: heartbeatCounterOf(this.#owners.heartbeat[owner]),
@@ -541,8 +552,8 @@ export class ServiceSet {
       const { incarnation } = statement.version
       // Nothing held yet: its deadline is +∞ until the statement about to be applied lowers it.
       owner = this.#owners.add(statement.owner, statement.signed.owner, incarnation)
-      this.#entries.open(owner)
-      this.#sums.reset(owner)
+      this.#entries.open(owner, this.#owners.capacity)
+      this.#sums.reset(owner, this.#owners.capacity)
       this.#buckets.xorOwner(statement.signed.owner, incarnation)
     }
     return owner

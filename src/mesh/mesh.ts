@@ -42,6 +42,7 @@ import { decodeFrame, encodeFrame, type FrameContent, packFrames } from '../memb
 import type { Signer } from '../membership/identity.ts'
 import type { MembershipLimits } from '../membership/limits.ts'
 import { LocalOwner, nextIncarnation } from '../membership/owner.ts'
+import type { OwnerDirectory } from '../membership/owner-directory.ts'
 import { Replica, type ReplicaStats, type StatementOpener } from '../membership/replica.ts'
 import type { Digest, Entry, ServiceChange } from '../membership/service-set.ts'
 import type { Statement } from '../membership/statement.ts'
@@ -88,6 +89,8 @@ export interface MeshInit {
    */
   decodeFrame?: (bytes: Uint8Array, limits: MembershipLimits) => FrameContent
   openStatement?: StatementOpener
+  /** Where owner IDs become replica slots; such a driver shares one too. @default the replica's own */
+  ownerDirectory?: OwnerDirectory
 }
 
 export interface MeshStats extends ReplicaStats {
@@ -161,6 +164,7 @@ export class Mesh implements DiscoveryNode {
       limits: init.config.limits,
       ownerRetentionMs: init.config.ownerRetentionMs,
       ...(init.openStatement === undefined ? {} : { openStatement: init.openStatement }),
+      ...(init.ownerDirectory === undefined ? {} : { ownerDirectory: init.ownerDirectory }),
     })
     this.#syncs = new SyncQueue(
       (peer, owners) => this.syncWith(peer, owners),

@@ -7,7 +7,7 @@ const hash = (seed: number) => Uint8Array.from({ length: 64 }, (_, i) => (seed *
 test('each slot keeps its own two halves through growth; XOR twice cancels', () => {
   const sums = new OwnerSums(16)
   const slots = Array.from({ length: 100 }, (_, slot) => slot)
-  for (const slot of slots) sums.reset(slot)
+  for (const slot of slots) sums.reset(slot, slot + 1)
   for (const slot of slots) sums.xor(slot, 0, hash(slot))
   sums.xor(slots[7] as number, 1, hash(1))
   for (const slot of slots) {
@@ -28,11 +28,11 @@ test('each slot keeps its own two halves through growth; XOR twice cancels', () 
 test('a reset slot is zeroed, and its neighbours kept', () => {
   const sums = new OwnerSums(16)
   for (const slot of [0, 1, 2]) {
-    sums.reset(slot)
+    sums.reset(slot, 3)
     sums.xor(slot, 0, hash(slot))
     sums.xor(slot, 1, hash(slot + 10))
   }
-  sums.reset(1)
+  sums.reset(1, 3)
   assert.deepEqual(sums.copy(1, 0), new Uint8Array(16))
   assert.deepEqual(sums.copy(1, 1), new Uint8Array(16))
   assert.deepEqual(sums.copy(0, 1), hash(10).slice(16, 32))

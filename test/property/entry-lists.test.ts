@@ -34,7 +34,7 @@ test('each owner list behaves as a Map keyed by instance key, in the same order'
     fc.property(fc.array(operation, { maxLength: 120 }), (operations) => {
       const lists = new EntryLists()
       const reference = Array.from({ length: OWNERS }, (_, owner) => {
-        lists.open(owner)
+        lists.open(owner, OWNERS)
         return new Map<string, [InstanceStatement, number]>()
       })
       for (const [step, { kind, owner, pick }] of operations.entries()) {
@@ -68,7 +68,7 @@ test('each owner list behaves as a Map keyed by instance key, in the same order'
 test('removing the entry being visited leaves the rest of the walk intact', () => {
   for (const size of [3, 20]) {
     const lists = new EntryLists()
-    lists.open(0)
+    lists.open(0, 1)
     const statements = (pools[0] as InstanceStatement[])
       .filter((s) => s.version.counter === 1n)
       .slice(0, size)
@@ -91,7 +91,7 @@ test('removing the entry being visited leaves the rest of the walk intact', () =
 
 test('a reopened owner slot starts empty and takes new entries', () => {
   const lists = new EntryLists()
-  lists.open(0)
+  lists.open(0, 1)
   const statements = (pools[0] as InstanceStatement[]).filter((s) => s.version.counter === 1n)
   for (const statement of statements) lists.append(0, statement, 0)
   for (let e = lists.first(0); e !== END; ) {
@@ -99,7 +99,7 @@ test('a reopened owner slot starts empty and takes new entries', () => {
     lists.remove(0, e)
     e = next
   }
-  lists.open(0)
+  lists.open(0, 1)
   assert.equal(lists.count(0), 0)
   assert.equal(lists.find(0, statements[0]?.key as string), END)
   lists.append(0, statements[1] as InstanceStatement, 5)
