@@ -1,5 +1,5 @@
 /**
- * Growth of the typed columns that hold per-owner and per-statement state (owner-table.ts,
+ * Growth of the columns (typed arrays and lists) that hold per-owner and per-statement state (owner-table.ts,
  * entry-lists.ts, owner-sums.ts).
  */
 
@@ -17,4 +17,11 @@ export function grown<T extends Float64Array | Int32Array | Uint8Array>(
   const next = new Column(length)
   next.set(column)
   return next
+}
+
+/** A copy of `list`, `length` long (at least its length), `fill` beyond its values: sized exactly, where pushing leaves up to half again unused. */
+export function grownList<T>(list: T[], length: number, fill: T): T[] {
+  const next = new Array<T>(length)
+  for (let i = 0; i < list.length; i++) next[i] = list[i] as T
+  return next.fill(fill, list.length)
 }

@@ -12,7 +12,7 @@
  * Removing the entry being visited is safe when the visitor reads `next` first. Lists longer
  * than SMALL also get a key index, so lookups stay O(1) for owners with many instances.
  */
-import { capacityFor, grown } from './columns.ts'
+import { capacityFor, grown, grownList } from './columns.ts'
 import type { InstanceStatement } from './statement.ts'
 
 /** The end of a list. */
@@ -23,6 +23,8 @@ const SMALL = 16
 export class EntryLists {
   // Per held statement.
   #statements: (InstanceStatement | undefined)[] = []
+  /** Entries handed out so far, free ones included. */
+  #used = 0
   #refreshedAt = new Float64Array(0)
   #next = new Int32Array(0)
   #prev = new Int32Array(0)
@@ -118,10 +120,10 @@ export class EntryLists {
   #allocate(): number {
     const reused = this.#freeEntries.pop()
     if (reused !== undefined) return reused
-    const entry = this.#statements.length
-    this.#statements.push(undefined)
+    const entry = this.#used++
     if (entry >= this.#next.length) {
       const capacity = capacityFor(entry + 1, this.#next.length)
+      this.#statements = grownList(this.#statements, capacity, undefined)
       this.#refreshedAt = grown(this.#refreshedAt, capacity)
       this.#next = grown(this.#next, capacity)
       this.#prev = grown(this.#prev, capacity)

@@ -13,7 +13,7 @@
  *
  * Columns are replaced when they grow: read them through the table at each use, never keep one.
  */
-import { capacityFor, grown } from './columns.ts'
+import { capacityFor, grown, grownList } from './columns.ts'
 import { OwnerDirectory } from './owner-directory.ts'
 import type { HeartbeatStatement } from './statement.ts'
 
@@ -41,8 +41,8 @@ export class OwnerTable {
   liveCount = new Int32Array(0)
   /** A lower bound of the owner's next expiry time; NaN when unknown. */
   deadline = new Float64Array(0)
-  /** The last `delta` call whose remote digest listed the owner. */
-  listedIn = new Float64Array(0)
+  /** The last `delta` call whose remote digest listed the owner (the call count wraps at 2³²). */
+  listedIn = new Int32Array(0)
 
   constructor(directory: OwnerDirectory = new OwnerDirectory()) {
     this.directory = directory
@@ -137,11 +137,9 @@ export class OwnerTable {
     this.liveCount = grown(this.liveCount, capacity)
     this.deadline = grown(this.deadline, capacity)
     this.listedIn = grown(this.listedIn, capacity)
-    for (let slot = this.#capacity; slot < capacity; slot++) {
-      this.incarnation.push(0n)
-      this.heartbeat.push(undefined)
-      this.vouched.push(undefined)
-    }
+    this.incarnation = grownList(this.incarnation, capacity, 0n)
+    this.heartbeat = grownList(this.heartbeat, capacity, undefined)
+    this.vouched = grownList(this.vouched, capacity, undefined)
     this.#capacity = capacity
   }
 }

@@ -37,7 +37,7 @@
 import { BucketFingerprints, type BucketSet, bucketBitsFor, inBucketSet } from './buckets.ts'
 import { END, EntryLists } from './entry-lists.ts'
 import type { OwnerDirectory } from './owner-directory.ts'
-import { OwnerSums } from './owner-sums.ts'
+import { LIVE, OwnerSums, SUMMARY } from './owner-sums.ts'
 import { NO_OWNER, OwnerTable } from './owner-table.ts'
 import type {
   HeartbeatStatement,
@@ -120,10 +120,6 @@ export interface ServiceSetOptions {
 
 const NO_CHANGES: readonly ServiceChange[] = Object.freeze([])
 
-/** The halves of an owner's running digests: the live digest, the summary hash. */
-const LIVE = 0
-const SUMMARY = 1
-
 /** The summary of an owner a replica holds nothing of. */
 const EMPTY_SUMMARY = Object.freeze({
   incarnation: 0n,
@@ -144,7 +140,7 @@ export class ServiceSet {
    * then on: replicas never queried by service (relays, the simulator's thousands) skip it.
    */
   #byService: Map<string, Set<string>> | undefined
-  readonly #sums = new OwnerSums(OWNER_DIGEST_BYTES)
+  readonly #sums = new OwnerSums(OWNER_DIGEST_BYTES, this.#entries)
   readonly #buckets = new BucketFingerprints()
   /** A lower bound of every owner's deadline (cleared or lowered with any of them): no sweep before it. */
   #nextDue = Number.NEGATIVE_INFINITY
@@ -193,6 +189,7 @@ export class ServiceSet {
       }
       if (this.#entries.count(owner) === 0 && owners.heartbeat[owner] === undefined) {
         this.#buckets.xorOwner(this.#keyOf(owner), owners.incarnation[owner] as bigint)
+        this.#sums.forget(owner)
         owners.remove(owner)
       } else if ((owners.deadline[owner] as number) < nextDue) {
         nextDue = owners.deadline[owner] as number
@@ -451,7 +448,8 @@ export class ServiceSet {
    */
   delta(remote: Digest): Entry[] {
     const out: Entry[] = []
-    const call = ++this.#deltaCalls
+    this.#deltaCalls = (this.#deltaCalls + 1) | 0
+    const call = this.#deltaCalls
     const owners = this.#owners
     for (const r of remote.owners) {
       const owner = this.#slotOfSummary(r)
@@ -553,7 +551,7 @@ export class ServiceSet {
       // Nothing held yet: its deadline is +∞ until the statement about to be applied lowers it.
       owner = this.#owners.add(statement.owner, statement.signed.owner, incarnation)
       this.#entries.open(owner, this.#owners.capacity)
-      this.#sums.reset(owner, this.#owners.capacity)
+      this.#sums.forget(owner)
       this.#buckets.xorOwner(statement.signed.owner, incarnation)
     }
     return owner
@@ -646,17 +644,13 @@ export class ServiceSet {
     this.#account(owner, s, false)
   }
 
-  /** Adds a statement to (or takes it from) the owner's running sums and counts. */
+  /** Notes a statement just added to (or taken from) the owner's entries in its digests and counts. */
   #account(owner: number, s: InstanceStatement, added: boolean): void {
-    // The signature is a pseudo-random function of the statement, unique to it, and already in
-    // memory: its first half feeds the live digest, its second the summary.
-    const hash = s.signed.signature
-    this.#sums.xor(owner, SUMMARY, hash)
-    this.#buckets.xorStatement(this.#keyOf(owner), hash)
-    if (s.kind === 'registration') {
-      this.#sums.xor(owner, LIVE, hash)
+    if (added) this.#sums.added(owner, s)
+    else this.#sums.removed(owner, s)
+    this.#buckets.xorStatement(this.#keyOf(owner), s.signed.signature)
+    if (s.kind === 'registration')
       this.#owners.liveCount[owner] = (this.#owners.liveCount[owner] as number) + (added ? 1 : -1)
-    }
   }
 
   /** Replaces the owner's newest heartbeat, keeping its bucket fingerprint current. */

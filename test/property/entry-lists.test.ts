@@ -31,7 +31,7 @@ function listed(lists: EntryLists, owner: number): [InstanceStatement, number][]
 
 test('each owner list behaves as a Map keyed by instance key, in the same order', () => {
   fc.assert(
-    fc.property(fc.array(operation, { maxLength: 120 }), (operations) => {
+    fc.property(fc.array(operation, { minLength: 40, maxLength: 160 }), (operations) => {
       const lists = new EntryLists()
       const reference = Array.from({ length: OWNERS }, (_, owner) => {
         lists.open(owner, OWNERS)
