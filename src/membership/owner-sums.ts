@@ -71,7 +71,7 @@ export class OwnerSums {
     const n = this.#digestBytes
     const kept = this.#kept.get(owner)
     if (kept !== undefined) return kept.slice(half * n, (half + 1) * n)
-    return this.#compute(owner, half, new Uint8Array(n), 0).slice()
+    return this.#compute(owner, half, new Uint8Array(n), 0)
   }
 
   #computeBoth(owner: number): Uint8Array {

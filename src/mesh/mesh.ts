@@ -138,8 +138,13 @@ export class Mesh implements DiscoveryNode {
     syncsStarted: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
-  /** Owners whose heartbeat showed this replica behind, with the neighbour that forwarded it. */
+  /**
+   * Owners whose heartbeat showed this replica behind, with the neighbour that forwarded it: at
+   * most the heartbeat capacity of them (see #wantPull).
+   */
   readonly #pullsWanted = new Map<string, string>()
+  /** A neighbour to compare every owner with, once more owners were behind than are listed. */
+  #pullEverythingFrom: string | undefined
   #lastPullAt = Number.NEGATIVE_INFINITY
   #pullScheduled = false
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY
@@ -527,7 +532,7 @@ export class Mesh implements DiscoveryNode {
       const result = this.replica.receive(gossip, now)
       if (result.changes.length > 0) changes.push(...result.changes)
       if (result.ownerOutOfSync !== undefined && result.ownerOutOfSync !== this.peerId)
-        this.#pullsWanted.set(result.ownerOutOfSync, from)
+        this.#wantPull(result.ownerOutOfSync, from)
     }
     this.#emit(changes)
     if (frame.buckets !== undefined) {
@@ -535,7 +540,19 @@ export class Mesh implements DiscoveryNode {
       this.#reply(from, [], answer, answer.covered !== undefined)
     }
     if (frame.digest !== undefined) this.#answerDigest(from, frame.digest, frame.wantReply)
-    if (this.#pullsWanted.size > 0) this.#schedulePull()
+    if (this.#pullsWanted.size > 0 || this.#pullEverythingFrom !== undefined) this.#schedulePull()
+  }
+
+  /**
+   * Notes an owner to pull, heard of from `from`. Past the heartbeat capacity of them, one
+   * exchange over every owner with `from` replaces the list: it opens with bucket fingerprints,
+   * smaller than a digest listing that many owners, and a node that starts into a large cluster
+   * (heartbeats outrunning registrations from thousands of owners) would otherwise list each.
+   */
+  #wantPull(owner: string, from: string): void {
+    if (this.#pullsWanted.size < heartbeatCapacity(this.config) || this.#pullsWanted.has(owner))
+      this.#pullsWanted.set(owner, from)
+    else this.#pullEverythingFrom = from
   }
 
   /**
@@ -590,9 +607,18 @@ export class Mesh implements DiscoveryNode {
    * Pulls from the first wanted owner still out of sync: it holds everything it vouched for.
    * Falls back to the forwarding neighbour when that owner is not reachable. A scoped pull also
    * lists the other wanted owners (a peer that heard their heartbeats most likely holds theirs
-   * too); those still out of sync after it are pulled from their own owners in turn.
+   * too); those still out of sync after it are pulled from their own owners in turn. When more
+   * owners were behind than the list holds, one exchange over every owner replaces it.
    */
   #pullNext(): void {
+    const everyOwnerFrom = this.#pullEverythingFrom
+    if (everyOwnerFrom !== undefined) {
+      this.#pullEverythingFrom = undefined
+      this.#pullsWanted.clear()
+      this.#lastPullAt = this.scheduler.now()
+      this.#syncs.request(everyOwnerFrom)
+      return
+    }
     for (const owner of this.#pullsWanted.keys())
       if (this.replica.set.inSyncWith(owner)) this.#pullsWanted.delete(owner)
     const [first] = this.#pullsWanted.keys()
