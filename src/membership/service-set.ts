@@ -515,6 +515,12 @@ export class ServiceSet {
     return { owners, partial: true }
   }
 
+  /** True when this replica holds the summarised owner and would summarise it the same. */
+  agreesWith(summary: OwnerSummary): boolean {
+    const owner = this.#slotOfSummary(summary)
+    return owner !== undefined && this.#summarisedAs(owner, summary)
+  }
+
   #slotOfSummary(summary: OwnerSummary): number | undefined {
     return summary.ownerId === undefined ? undefined : this.#owners.slotOf(summary.ownerId)
   }

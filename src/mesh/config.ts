@@ -35,6 +35,11 @@ export interface MeshConfig {
   /** How long an owner's incarnation floor is remembered after it was last heard. @default 600000 */
   ownerRetentionMs: number
   /**
+   * How long `stop()` waits for neighbours to confirm they hold its tombstones (see leave.ts).
+   * Waiting past the TTL gains nothing: by then receivers expire the instances anyway. @default 3000
+   */
+  leaveTimeoutMs: number
+  /**
    * Heartbeats per second a node should receive at most: beyond `maxHeartbeatsPerSecond ×
    * heartbeatIntervalMs / 1000` nodes, intervals stretch and leases extend (see above). @default 50
    */
@@ -79,6 +84,7 @@ export function defaultMeshConfig(): MeshConfig {
     expiryIntervalMs: 100,
     syncBackoffMs: 250,
     ownerRetentionMs: 600_000,
+    leaveTimeoutMs: 3000,
     maxHeartbeatsPerSecond: 50,
     limits: {},
   }
@@ -98,6 +104,7 @@ export function wanMeshConfig(overrides: Partial<MeshConfig> = {}): MeshConfig {
     antiEntropyIntervalMs: 15_000,
     expiryIntervalMs: 500,
     syncBackoffMs: 1000,
+    leaveTimeoutMs: 10_000,
     ...overrides,
   }
 }
@@ -111,6 +118,7 @@ export function localMeshConfig(overrides: Partial<MeshConfig> = {}): MeshConfig
     antiEntropyIntervalMs: 2000,
     expiryIntervalMs: 50,
     syncBackoffMs: 100,
+    leaveTimeoutMs: 1500,
     maxHeartbeatsPerSecond: 200,
     ...overrides,
   }

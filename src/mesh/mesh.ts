@@ -55,6 +55,7 @@ import {
   type MeshConfig,
 } from './config.ts'
 import { EventQueue, type WatchEvent } from './events.ts'
+import { Leave } from './leave.ts'
 import type { DiscoveryNode } from './node-api.ts'
 import type { Scheduler } from './scheduler.ts'
 import { SyncQueue } from './sync-queue.ts'
@@ -100,6 +101,10 @@ export interface MeshStats extends ReplicaStats {
   bytesSent: number
   bytesReceived: number
   syncsStarted: number
+  /** Neighbours that confirmed holding this node's tombstones when it stopped. */
+  leaveConfirmed: number
+  /** Neighbours still unconfirmed when `leaveTimeoutMs` ran out. */
+  leaveUnconfirmed: number
 }
 
 /** A registration this node owns. */
@@ -136,6 +141,8 @@ export class Mesh implements DiscoveryNode {
     bytesSent: 0,
     bytesReceived: 0,
     syncsStarted: 0,
+    leaveConfirmed: 0,
+    leaveUnconfirmed: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
   /**
@@ -157,6 +164,8 @@ export class Mesh implements DiscoveryNode {
   /** Set when this node registered or deregistered with no neighbour to push to. */
   #unannounced = false
   #announcedAt = Number.NEGATIVE_INFINITY
+  /** Set while stop() waits for neighbours to confirm its tombstones. */
+  #leave: Leave | undefined
 
   constructor(init: MeshInit) {
     this.transport = init.transport
@@ -356,7 +365,10 @@ export class Mesh implements DiscoveryNode {
     await this.#sendFrames(peer, frames)
   }
 
-  /** Publishes tombstones for every instance this node owns, waits until they are sent, then closes. */
+  /**
+   * Publishes tombstones for every instance this node owns, waits until every neighbour confirmed
+   * holding them (at most `leaveTimeoutMs`), then closes.
+   */
   async stop(): Promise<void> {
     if (this.#state !== 'running') {
       this.#state = 'stopped'
@@ -377,16 +389,54 @@ export class Mesh implements DiscoveryNode {
       )
     }
     if (this.#outbox.length > 0) {
-      const frames = await this.#push()
-      // A broadcast is best effort, and stopping can cut it short (gossipsub queues a publish
-      // per peer and drops what is still queued when it stops). Neighbours also get the
-      // tombstones directly: the transport flushes sends before it closes.
-      await Promise.allSettled(this.transport.peers().map((peer) => this.#sendFrames(peer, frames)))
+      await this.#push()
+      await this.#confirmLeave()
     }
     this.#state = 'stopped'
     await this.transport.stop()
     for (const watcher of [...this.#watchers]) watcher.close()
     this.#listeners.clear()
+  }
+
+  /** Waits until every neighbour confirmed it holds this node's tombstones (see leave.ts). */
+  async #confirmLeave(): Promise<void> {
+    const set = this.replica.set
+    const leave = new Leave({
+      peers: this.transport.peers(),
+      send: (peer) => {
+        const frames = packFrames(
+          set.ownerEntries(this.peerId),
+          this.scheduler.now(),
+          this.replica.limits.maxFrameBytes,
+          set.digest([this.peerId]),
+          true,
+        )
+        return this.#sendFrames(peer, frames)
+      },
+      scheduler: this.scheduler,
+      // Leave frames are small: resending them often costs little and outlasts a lossy link.
+      resendMs: this.config.syncBackoffMs,
+      timeoutMs: this.config.leaveTimeoutMs,
+    })
+    this.#leave = leave
+    const outcome = await leave.run()
+    this.#leave = undefined
+    this.#stats.leaveConfirmed += outcome.confirmed
+    this.#stats.leaveUnconfirmed += outcome.unconfirmed
+  }
+
+  /** While leaving, only digest answers matter: does the peer summarise this owner as it is here? */
+  #onFrameWhileLeaving(leave: Leave, from: string, bytes: Uint8Array): void {
+    let digest: Digest | undefined
+    try {
+      digest = this.#decodeFrame(bytes, this.replica.limits).digest
+    } catch {
+      return
+    }
+    if (digest === undefined) return
+    const set = this.replica.set
+    const confirms = digest.owners.every((s) => s.ownerId !== this.peerId || set.agreesWith(s))
+    leave.answered(from, confirms)
   }
 
   #handle(key: string): RegistrationHandle {
@@ -499,6 +549,7 @@ export class Mesh implements DiscoveryNode {
   }
 
   #onPeer(event: PeerEvent): void {
+    if (event.type === 'disconnected') this.#leave?.disconnected(event.peer)
     if (this.#state !== 'running') return
     if (event.type !== 'connected') return
     if (this.#unannounced) void this.#announce()
@@ -515,6 +566,7 @@ export class Mesh implements DiscoveryNode {
   }
 
   #onFrame(from: string, bytes: Uint8Array): void {
+    if (this.#leave !== undefined) this.#onFrameWhileLeaving(this.#leave, from, bytes)
     if (this.#state !== 'running') return
     this.#stats.framesReceived++
     this.#stats.bytesReceived += bytes.byteLength

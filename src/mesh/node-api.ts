@@ -40,6 +40,6 @@ export interface DiscoveryNode {
   heartbeatCapacity(): number
   /** Host other nodes reach this one at, used to expand port-only addresses like ":9099". */
   advertisedHost(): string
-  /** Tombstones this node's instances, waits until they are sent, then closes. */
+  /** Tombstones this node's instances, waits until neighbours confirm them (bounded), then closes. */
   stop(): Promise<void>
 }

@@ -6,9 +6,11 @@ export {
   type MemoryNetworkStats,
 } from './memory.ts'
 export {
+  advanceUntilSettled,
   flush,
   type MemoryCluster,
   type MemoryClusterOptions,
+  StillPendingError,
   startMemoryCluster,
 } from './memory-cluster.ts'
 export { seededRandom } from './random.ts'

@@ -16,6 +16,7 @@ import { localMeshConfig, type MeshConfig } from '../../src/mesh/config.ts'
 import { Mesh, type RegistrationHandle } from '../../src/mesh/mesh.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
 import { MemoryNetwork } from '../../src/transport/memory.ts'
+import { advanceUntilSettled } from '../../src/transport/memory-cluster.ts'
 import { seededRandom } from '../../src/transport/random.ts'
 
 export const EPOCH = 1_700_000_000_000
@@ -99,7 +100,7 @@ export class Cluster {
   async stop(): Promise<void> {
     for (const node of this.live()) {
       node.election.close()
-      await node.mesh.stop()
+      await advanceUntilSettled(this.scheduler, node.mesh.stop())
     }
   }
 }

@@ -14,8 +14,8 @@ import { MemoryNetwork } from '../../src/transport/memory.ts'
 import { flush, startMemoryCluster } from '../../src/transport/memory-cluster.ts'
 
 async function started(size: number, options: { loss?: number } = {}) {
-  const { scheduler, network, nodes } = await startMemoryCluster(size, { seed: 3, ...options })
-  return { scheduler, network, meshes: nodes }
+  const { scheduler, network, nodes, run } = await startMemoryCluster(size, { seed: 3, ...options })
+  return { scheduler, network, meshes: nodes, run }
 }
 
 const counts = (meshes: Mesh[], service: string) => meshes.map((m) => m.lookup(service).length)
@@ -255,16 +255,92 @@ describe('mesh driver over the in-memory transport', () => {
   })
 
   test('stop publishes tombstones before closing: peers see a delete, not an expiry', async () => {
-    const { scheduler, meshes } = await started(2)
+    const { scheduler, meshes, run } = await started(2)
     const [a, b] = meshes as [Mesh, Mesh]
     await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
     scheduler.advance(5)
     const types: string[] = []
     b.subscribe((changes) => types.push(...changes.map((c) => c.type)))
-    await a.stop()
-    scheduler.advance(5)
+    await run(a.stop())
     assert.deepEqual(types, ['deleted'])
     assert.equal(b.lookup('web').length, 0)
+    assert.deepEqual([a.stats().leaveConfirmed, a.stats().leaveUnconfirmed], [1, 0])
+  })
+
+  test('stop resends tombstones until each neighbour confirms: over links losing 30% of frames, every peer sees a delete', async () => {
+    const config = localMeshConfig()
+    let confirmedAcrossSeeds = 0
+    for (let seed = 1; seed <= 20; seed++) {
+      const { scheduler, network, nodes, run } = await startMemoryCluster(4, { seed, config })
+      const [a, ...others] = nodes as [Mesh, ...Mesh[]]
+      await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+      await a.register({ service: 'api', id: 'a1', addresses: ['h:2'] })
+      scheduler.advance(100)
+      assert.deepEqual(
+        others.map((m) => m.services().length),
+        [2, 2, 2],
+        `seed ${seed}: registered`,
+      )
+      const seen = others.map((m) => {
+        const types: string[] = []
+        m.subscribe((changes) => types.push(...changes.map((c) => c.type)))
+        return types
+      })
+      for (const m of others) {
+        network.setLink(a.peerId, m.peerId, { loss: 0.3 })
+        network.setLink(m.peerId, a.peerId, { loss: 0.3 })
+      }
+      const began = scheduler.now()
+      await run(a.stop())
+      assert.ok(scheduler.now() - began <= config.leaveTimeoutMs + 20, `seed ${seed}: bounded`)
+      assert.deepEqual(
+        seen,
+        [
+          ['deleted', 'deleted'],
+          ['deleted', 'deleted'],
+          ['deleted', 'deleted'],
+        ],
+        `seed ${seed}`,
+      )
+      const { leaveConfirmed, leaveUnconfirmed } = a.stats()
+      assert.equal(leaveConfirmed + leaveUnconfirmed, 3, `seed ${seed}: every neighbour counted`)
+      confirmedAcrossSeeds += leaveConfirmed
+    }
+    // A round trip survives with probability 0.49; about 15 tries fit in the leave timeout.
+    assert.ok(confirmedAcrossSeeds >= 57, `${confirmedAcrossSeeds} of 60 confirmed`)
+  })
+
+  test('stop gives up after leaveTimeoutMs when a neighbour’s answers are lost; it still got the tombstones', async () => {
+    const { scheduler, network, meshes, run } = await started(2)
+    const [a, b] = meshes as [Mesh, Mesh]
+    await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    scheduler.advance(100)
+    const types: string[] = []
+    b.subscribe((changes) => types.push(...changes.map((c) => c.type)))
+    network.setLink(b.peerId, a.peerId, { loss: 1 })
+    const began = scheduler.now()
+    await run(a.stop())
+    const waited = scheduler.now() - began
+    const { leaveTimeoutMs } = localMeshConfig()
+    assert.ok(waited >= leaveTimeoutMs && waited <= leaveTimeoutMs + 20, `waited ${waited} ms`)
+    assert.deepEqual([a.stats().leaveConfirmed, a.stats().leaveUnconfirmed], [0, 1])
+    assert.deepEqual(types, ['deleted'])
+  })
+
+  test('a neighbour that disconnects while stop waits ends the wait for it at once', async () => {
+    const { scheduler, network, meshes, run } = await started(2)
+    const [a, b] = meshes as [Mesh, Mesh]
+    await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    scheduler.advance(100)
+    network.setLink(b.peerId, a.peerId, { loss: 1 })
+    const began = scheduler.now()
+    const stopped = a.stop()
+    await flush()
+    scheduler.advance(50)
+    network.partition([a.peerId], [b.peerId])
+    await run(stopped)
+    assert.ok(scheduler.now() - began < localMeshConfig().leaveTimeoutMs, 'ended early')
+    assert.deepEqual([a.stats().leaveConfirmed, a.stats().leaveUnconfirmed], [0, 0])
   })
 
   test('garbage frames are counted and dropped; the node keeps working', async () => {

@@ -1,6 +1,6 @@
 /**
  * createNode in-process: two nodes on 127.0.0.1 (mDNS off) find each other by bootstrap and
- * exchange changes; stop() sends tombstones before closing; key files keep the identity and
+ * exchange changes; stop() sends tombstones and waits for the peer to confirm them; key files keep the identity and
  * raise the incarnation; bad options throw named errors; bad frames on the sync protocol are
  * counted and dropped.
  */
@@ -88,6 +88,7 @@ describe('createNode', () => {
     const updated = await nextMatching(watch, (e) => e.type === 'updated', 'updated')
     assert.deepEqual(updated.type === 'updated' && updated.instance.addresses, ['127.0.0.1:81'])
     await a.stop()
+    assert.deepEqual([a.stats().leaveConfirmed, a.stats().leaveUnconfirmed], [1, 0])
     await nextMatching(
       watch,
       (e) => e.type === 'deleted' && e.instance.key === handle.key,
