@@ -425,18 +425,10 @@ export class Mesh implements DiscoveryNode {
     this.#stats.leaveUnconfirmed += outcome.unconfirmed
   }
 
-  /** While leaving, only digest answers matter: does the peer summarise this owner as it is here? */
-  #onFrameWhileLeaving(leave: Leave, from: string, bytes: Uint8Array): void {
-    let digest: Digest | undefined
-    try {
-      digest = this.#decodeFrame(bytes, this.replica.limits).digest
-    } catch {
-      return
-    }
-    if (digest === undefined) return
+  /** A peer's digest confirms a leave unless it summarises this owner otherwise than here. */
+  #confirmsLeave(digest: Digest): boolean {
     const set = this.replica.set
-    const confirms = digest.owners.every((s) => s.ownerId !== this.peerId || set.agreesWith(s))
-    leave.answered(from, confirms)
+    return digest.owners.every((s) => s.ownerId !== this.peerId || set.agreesWith(s))
   }
 
   #handle(key: string): RegistrationHandle {
@@ -566,8 +558,8 @@ export class Mesh implements DiscoveryNode {
   }
 
   #onFrame(from: string, bytes: Uint8Array): void {
-    if (this.#leave !== undefined) this.#onFrameWhileLeaving(this.#leave, from, bytes)
-    if (this.#state !== 'running') return
+    const leave = this.#leave
+    if (this.#state !== 'running' && leave === undefined) return
     this.#stats.framesReceived++
     this.#stats.bytesReceived += bytes.byteLength
     let frame: FrameContent
@@ -576,6 +568,11 @@ export class Mesh implements DiscoveryNode {
     } catch (err) {
       this.#stats.framesRejected++
       this.replica.reject(err instanceof GossipSdError ? err : new MalformedInputError(String(err)))
+      return
+    }
+    // While leaving, only digest answers matter (see leave.ts).
+    if (leave !== undefined) {
+      if (frame.digest !== undefined) leave.answered(from, this.#confirmsLeave(frame.digest))
       return
     }
     const now = this.scheduler.now()
