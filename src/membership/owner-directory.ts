@@ -8,7 +8,7 @@
  * is one lookup in one table that stays in cache. An index is reused once no replica holds its
  * owner any more.
  */
-import { grown } from './columns.ts'
+import { capacityFor, grown } from './columns.ts'
 
 export class OwnerDirectory {
   readonly #indexOf = new Map<string, number>()
@@ -35,7 +35,8 @@ export class OwnerDirectory {
         index = this.ids.length
         this.ids.push(id)
         this.keys.push(key)
-        if (index >= this.#holders.length) this.#holders = grown(this.#holders, index + 1)
+        if (index >= this.#holders.length)
+          this.#holders = grown(this.#holders, capacityFor(index + 1, this.#holders.length))
       } else {
         this.ids[index] = id
         this.keys[index] = key
