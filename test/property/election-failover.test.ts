@@ -11,6 +11,7 @@ import { handoverDelayMs } from '../../src/election/quorum.ts'
 import { compareByAge } from '../../src/election/rules.ts'
 import { baseTerm } from '../../src/election/term.ts'
 import type { Instance } from '../../src/membership/types.ts'
+import { advanceUntilSettled } from '../../src/transport/memory-cluster.ts'
 import { type SimNode, startCluster } from '../election/cluster.ts'
 import { clusterBase, linkArbs, offsetsArb } from './election-scenarios.ts'
 
@@ -70,9 +71,11 @@ it('replaces a crashed leader within TTL + one heartbeat and a leaver within one
           promotedAt = cluster.now
         })
         const exitAt = cluster.now
+        // A graceful stop waits for its neighbours' confirmations: it ends as virtual time passes.
+        let stopping: Promise<void> | undefined
         if (s.exit === 'crash') await cluster.crash(leaderNode)
         else if (s.exit === 'deregister') await leaderNode.handles.get('svc')?.deregister()
-        else await leaderNode.mesh.stop()
+        else stopping = leaderNode.mesh.stop()
         assert.equal(leaderNode.election.amILeader(oldest.key), false, 'the leaver demotes at once')
 
         const propagation = s.latencyMs + s.jitterMs
@@ -81,6 +84,7 @@ it('replaces a crashed leader within TTL + one heartbeat and a leaver within one
             ? ttl + heartbeat + (s.quorum ? g + ttl + DEFAULT_CHECK_INTERVAL_MS : 0)
             : propagation
         await cluster.advance(bound + 1, 1)
+        if (stopping !== undefined) await advanceUntilSettled(cluster.scheduler, stopping)
         for (const node of cluster.nodes) {
           if (node === leaderNode) continue
           const at = switchedAt.get(node.index)
