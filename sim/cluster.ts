@@ -55,6 +55,8 @@ export interface ClusterDeps {
 export class Cluster {
   readonly #deps: ClusterDeps
   readonly #slots: Slot[] = []
+  /** Meshes whose graceful stop is under way (it ends on a timer, with no frame to mark it). */
+  readonly #stopping = new Set<Mesh>()
 
   constructor(deps: ClusterDeps) {
     this.#deps = deps
@@ -81,6 +83,11 @@ export class Cluster {
   }
 
   /** Slots whose process is running. */
+  /** True while a graceful stop is under way: the runner must let its continuations run. */
+  get stopping(): boolean {
+    return this.#stopping.size > 0
+  }
+
   liveSlots(): number[] {
     const out: number[] = []
     this.#slots.forEach((s, i) => {
@@ -125,6 +132,7 @@ export class Cluster {
     s.clock.halt()
     this.#deps.network.detach(slot)
     s.mesh = undefined
+    this.#stopping.delete(mesh) // a halted clock never ends its stop
     this.#deps.listener.nodeDown(slot, mesh, 'crash')
   }
 
@@ -134,7 +142,9 @@ export class Cluster {
     const mesh = s.mesh
     if (mesh === undefined) return
     this.#deps.network.busy = true
+    this.#stopping.add(mesh)
     await mesh.stop()
+    this.#stopping.delete(mesh)
     if (s.mesh !== mesh) return // crashed or restarted while stopping
     s.clock.halt()
     s.mesh = undefined

@@ -5,7 +5,8 @@
  * Determinism: every random choice comes from seeded streams, the queue orders events by
  * (time, insertion), and promise continuations of the protocol driver (a multi-frame send, the
  * next registration after `await register`) are drained after every queue bucket in which a
- * node handed a frame over, before virtual time moves on. So a run is a pure function of
+ * node handed a frame over, and after every event while a graceful stop is under way (it can
+ * end on a timer alone), before virtual time moves on. So a run is a pure function of
  * (scenario, seed), and the trace hash checks that event for event.
  */
 
@@ -162,7 +163,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let buckets = 0
   for (let next = queue.nextTime(); next !== undefined && next <= end; next = queue.nextTime()) {
     queue.runNext()
-    if (network.busy) {
+    if (network.busy || cluster.stopping) {
       network.busy = false
       await drainContinuations()
     }

@@ -10,8 +10,10 @@
  * heartbeat that vouches for none) with a digest of this one owner that asks for a reply. The
  * neighbour merges the statements, then answers with its summaries that differ: it leaves this
  * owner out when it holds what the leaver holds, and lists its own older summary when it lacks
- * something. The driver reports each digest answer with `answered(peer, confirms)`: a confirming
- * answer ends the wait for that neighbour; any other answer resends at once. A neighbour that has
+ * something. The driver reports each digest answer (a digest that asks for nothing back) with
+ * `answered(peer, confirms)`: a confirming answer ends the wait for that neighbour; any other
+ * answer resends at once. While it waits, the leaver still merges and answers what it receives,
+ * so nodes that leave together confirm each other; it starts no exchange of its own. A neighbour that has
  * not answered is sent the statements again every `resendMs` (the sync backoff: leave frames are
  * small, and many tries outlast a lossy link). The leave ends when every
  * neighbour confirmed or disconnected, or after `timeoutMs` (receivers that never confirmed fall
@@ -20,7 +22,8 @@
  * A digest answer is matched to the leave by sender only: frames carry no request ids. Once a
  * leave starts, no exchange of the leaver's own is started, so only an answer to one that was
  * already in flight can stand in for a confirmation; that neighbour then got the push and the
- * first direct send, as before confirmation existed.
+ * first direct send, as before confirmation existed. Requests (a neighbour's own pull, another
+ * leaver's digest) ask for a reply and never count.
  */
 import type { Scheduler } from './scheduler.ts'
 

@@ -570,11 +570,9 @@ export class Mesh implements DiscoveryNode {
       this.replica.reject(err instanceof GossipSdError ? err : new MalformedInputError(String(err)))
       return
     }
-    // While leaving, only digest answers matter (see leave.ts).
-    if (leave !== undefined) {
-      if (frame.digest !== undefined) leave.answered(from, this.#confirmsLeave(frame.digest))
-      return
-    }
+    // An answer asks for nothing back; requests (a pull, another leaver's digest) never confirm.
+    if (leave !== undefined && frame.digest !== undefined && !frame.wantReply)
+      leave.answered(from, this.#confirmsLeave(frame.digest))
     const now = this.scheduler.now()
     const changes: ServiceChange[] = []
     for (const gossip of frame.gossip) {
@@ -589,6 +587,8 @@ export class Mesh implements DiscoveryNode {
       this.#reply(from, [], answer, answer.covered !== undefined)
     }
     if (frame.digest !== undefined) this.#answerDigest(from, frame.digest, frame.wantReply)
+    // A leaving node still merges and answers (another leaver may wait for it) but pulls nothing.
+    if (leave !== undefined) return
     if (this.#pullsWanted.size > 0 || this.#pullEverythingFrom !== undefined) this.#schedulePull()
   }
 

@@ -327,6 +327,20 @@ describe('mesh driver over the in-memory transport', () => {
     assert.deepEqual(types, ['deleted'])
   })
 
+  test('nodes that stop together confirm each other: a leaving node still answers', async () => {
+    const { scheduler, meshes, run } = await started(3)
+    const [a, b, c] = meshes as [Mesh, Mesh, Mesh]
+    await a.register({ service: 'web', id: 'w1', addresses: ['h:1'] })
+    await b.register({ service: 'web', id: 'w2', addresses: ['h:2'] })
+    scheduler.advance(100)
+    const began = scheduler.now()
+    await run(Promise.all([a.stop(), b.stop()]))
+    assert.ok(scheduler.now() - began < localMeshConfig().leaveTimeoutMs, 'no timeout')
+    assert.deepEqual([a.stats().leaveConfirmed, a.stats().leaveUnconfirmed], [2, 0])
+    assert.deepEqual([b.stats().leaveConfirmed, b.stats().leaveUnconfirmed], [2, 0])
+    assert.equal(c.lookup('web').length, 0)
+  })
+
   test('a neighbour that disconnects while stop waits ends the wait for it at once', async () => {
     const { scheduler, network, meshes, run } = await started(2)
     const [a, b] = meshes as [Mesh, Mesh]
