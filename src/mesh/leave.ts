@@ -12,12 +12,12 @@
  * owner out when it holds what the leaver holds, and lists its own older summary when it lacks
  * something. The driver reports each digest answer (a digest that asks for nothing back) with
  * `answered(peer, confirms)`: a confirming answer ends the wait for that neighbour; any other
- * answer resends at once. While it waits, the leaver still merges and answers what it receives,
- * so nodes that leave together confirm each other; it starts no exchange of its own. A neighbour that has
- * not answered is sent the statements again every `resendMs` (the sync backoff: leave frames are
- * small, and many tries outlast a lossy link). The leave ends when every
- * neighbour confirmed or disconnected, or after `timeoutMs` (receivers that never confirmed fall
- * back to expiry after the TTL).
+ * answer resends at once. A neighbour that has not answered is sent the statements again every
+ * `resendMs` (the sync backoff: leave frames are small, and many tries outlast a lossy link).
+ * The leave ends when every neighbour confirmed or disconnected, or after `timeoutMs`
+ * (receivers that never confirmed fall back to expiry after the TTL). While it waits, the
+ * leaver still merges and answers what it receives, so nodes that leave together confirm each
+ * other; it starts no exchange of its own.
  *
  * A digest answer is matched to the leave by sender only: frames carry no request ids. Once a
  * leave starts, no exchange of the leaver's own is started, so only an answer to one that was
@@ -30,9 +30,7 @@ import type { Scheduler } from './scheduler.ts'
 export interface LeaveOutcome {
   /** Neighbours that confirmed holding the leaver's last statements. */
   readonly confirmed: number
-  /** Neighbours that disconnected before confirming. */
-  readonly departed: number
-  /** Neighbours still unconfirmed when `timeoutMs` ran out. */
+  /** Neighbours still unconfirmed when `timeoutMs` ran out (those that disconnected are neither). */
   readonly unconfirmed: number
 }
 
@@ -50,7 +48,6 @@ export class Leave {
   /** Unconfirmed neighbours, each with the cancel function of its next resend. */
   readonly #pending = new Map<string, () => void>()
   #confirmed = 0
-  #departed = 0
   #finish: ((outcome: LeaveOutcome) => void) | undefined
   #cancelTimeout: () => void = () => undefined
 
@@ -83,9 +80,7 @@ export class Leave {
 
   /** `peer` is no longer a neighbour: nothing more can be confirmed there. */
   disconnected(peer: string): void {
-    if (!this.#pending.has(peer)) return
-    this.#departed++
-    this.#settle(peer)
+    if (this.#pending.has(peer)) this.#settle(peer)
   }
 
   #sendTo(peer: string): void {
@@ -112,6 +107,6 @@ export class Leave {
     const unconfirmed = this.#pending.size
     for (const cancel of this.#pending.values()) cancel()
     this.#pending.clear()
-    finish({ confirmed: this.#confirmed, departed: this.#departed, unconfirmed })
+    finish({ confirmed: this.#confirmed, unconfirmed })
   }
 }
