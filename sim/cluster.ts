@@ -82,12 +82,12 @@ export class Cluster {
     return this.#at(slot).clock
   }
 
-  /** Slots whose process is running. */
   /** True while a graceful stop is under way: the runner must let its continuations run. */
   get stopping(): boolean {
     return this.#stopping.size > 0
   }
 
+  /** Slots whose process is running. */
   liveSlots(): number[] {
     const out: number[] = []
     this.#slots.forEach((s, i) => {
