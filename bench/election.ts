@@ -14,6 +14,7 @@
  * both in default mode and in quorum mode (expectedNodes = N; crash adds the handover delay G).
  */
 import { performance } from 'node:perf_hooks'
+import type { RegistrationHandle } from '../src/contract.ts'
 import {
   compareByAge,
   createElection,
@@ -22,10 +23,10 @@ import {
 } from '../src/election/index.ts'
 import { DEFAULT_MAX_CLOCK_DRIFT_RATIO } from '../src/election/options.ts'
 import { generateSigner } from '../src/membership/identity.ts'
+import { MemoryNetwork } from '../src/memory/memory.ts'
 import { lanMeshConfig, localMeshConfig, type MeshConfig } from '../src/mesh/config.ts'
-import { Mesh, type RegistrationHandle } from '../src/mesh/mesh.ts'
+import { Mesh } from '../src/mesh/mesh.ts'
 import { systemScheduler } from '../src/mesh/scheduler.ts'
-import { MemoryNetwork } from '../src/transport/memory.ts'
 import { argValue, printTable, type Row, writeJsonIfAsked } from './table.ts'
 
 const NODES = Number(argValue('--nodes') ?? 5)

@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Launcher: registers tsx so the TypeScript sources run as they are, then starts the CLI.
-import { register } from 'tsx/esm/api'
-
-register()
-await import('../src/cli/main.ts')
+// Launcher: runs the compiled CLI (`npm run build` makes dist/; `npm pack` builds it first).
+await import('../dist/src/cli/main.js')

@@ -12,7 +12,7 @@ import {
   newRegisterNoName,
   newWatcher,
 } from '../src/compat/biregister/index.ts'
-import { startMemoryCluster as startCluster } from '../src/transport/memory-cluster.ts'
+import { startMemoryCluster as startCluster } from '../src/memory/memory-cluster.ts'
 
 export async function main(): Promise<{
   all: Record<string, string>

@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url'
 import { newClient, type ServiceSet } from '../src/compat/discoverd/index.ts'
-import { startMemoryCluster as startCluster } from '../src/transport/memory-cluster.ts'
+import { startMemoryCluster as startCluster } from '../src/memory/memory-cluster.ts'
 
 export async function main(): Promise<{
   members: string[]

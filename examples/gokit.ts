@@ -14,7 +14,7 @@ import {
   newInstancer,
   newRegistrar,
 } from '../src/compat/gokit/index.ts'
-import { startMemoryCluster as startCluster } from '../src/transport/memory-cluster.ts'
+import { startMemoryCluster as startCluster } from '../src/memory/memory-cluster.ts'
 
 export async function main(): Promise<{
   instances: string[]

@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from 'node:url'
 import { newRegistry, type Service } from '../src/compat/micro/index.ts'
-import { startMemoryCluster as startCluster } from '../src/transport/memory-cluster.ts'
+import { startMemoryCluster as startCluster } from '../src/memory/memory-cluster.ts'
 
 export async function main(): Promise<{ versions: string[]; actions: string[] }> {
   const cluster = await startCluster(2)

@@ -18,7 +18,7 @@ import {
   type MeshConfig,
   wanMeshConfig,
 } from '../src/mesh/config.ts'
-import { seededRandom } from '../src/transport/random.ts'
+import { seededRandom } from '../src/util/random.ts'
 import type { ClockSkew } from './clock.ts'
 import { Cluster, type ClusterListener, serviceName } from './cluster.ts'
 import { SharedCodec } from './codec-cache.ts'

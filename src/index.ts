@@ -1,17 +1,24 @@
 /**
- * gossip-sd: embedded peer-to-peer service discovery. The front door: the node API and the
- * membership types. Subpath exports give the core (`gossip-sd/membership`) and the in-memory
- * transport (`gossip-sd/memory`).
+ * gossip-sd: embedded peer-to-peer service discovery. The front door: the public contract
+ * (the node interface, its records, events, scheduler seam and errors), `createNode` with its
+ * options and presets, and leader election. The core (records, signatures, the CRDT, the
+ * protocol driver) is under `gossip-sd/membership`; the in-memory network under `gossip-sd/memory`.
+ *
+ *   const node = await createNode({ cluster: 'shop' })
+ *   await node.register({ service: 'cart', id: 'cart-1', addresses: ['10.0.0.7:8080'] })
  */
 
+export * from './contract.ts'
 export {
+  compareByAge,
   createElection,
+  type DemotionReason,
   type Election,
+  type ElectionEvent,
   type ElectionOptions,
   type Leadership,
+  leaderOf,
 } from './election/index.ts'
-export { compareByAge, leaderOf } from './election/rules.ts'
-export * from './membership/index.ts'
 export {
   defaultMeshConfig,
   lanMeshConfig,
@@ -19,8 +26,5 @@ export {
   type MeshConfig,
   wanMeshConfig,
 } from './mesh/config.ts'
-export type { WatchEvent } from './mesh/events.ts'
-export { Mesh, type MeshInit, type MeshStats, type RegistrationHandle } from './mesh/mesh.ts'
-export type { DiscoveryNode } from './mesh/node-api.ts'
-export { type Scheduler, systemScheduler, VirtualScheduler } from './mesh/scheduler.ts'
+export type { MeshStats } from './mesh/mesh.ts'
 export * from './node/index.ts'

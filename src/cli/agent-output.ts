@@ -4,8 +4,7 @@
  * place on every change (and every second for the AGE column) on a terminal, printed anew on
  * every change when stdout is a file or pipe.
  */
-import type { ServiceChange } from '../membership/service-set.ts'
-import type { PeerEvent } from '../membership/transport.ts'
+import type { PeerEvent, ServiceChange } from '../contract.ts'
 import type { GossipNode } from '../node/index.ts'
 import { changeToJson, instanceToJson } from './json.ts'
 import { renderTable, shortPeerId } from './table.ts'

@@ -13,9 +13,8 @@
 import { unlink } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { GossipSdError, type InstanceSpec, InvalidArgumentError, instanceKey } from '../contract.ts'
 import type { Election } from '../election/index.ts'
-import { GossipSdError, InvalidArgumentError } from '../membership/errors.ts'
-import { type InstanceSpec, instanceKey } from '../membership/types.ts'
 import type { GossipNode } from '../node/index.ts'
 import type { ControlEndpoint } from './endpoint.ts'
 import { changeToJson, instanceToJson } from './json.ts'
@@ -78,7 +77,7 @@ async function route(
         addresses: node.addresses(),
         peers: node.peers(),
         liveNodes: node.liveNodes(),
-        heartbeat: { ...node.mesh.heartbeatSchedule, capacity: node.heartbeatCapacity() },
+        heartbeat: { ...node.heartbeatSchedule(), capacity: node.heartbeatCapacity() },
         stats: node.stats(),
       })
     case 'GET /v1/services':

@@ -1,6 +1,5 @@
 /** JSON shapes of the control API and of `--json` output. Versions are bigints: sent as strings. */
-import type { ServiceChange } from '../membership/service-set.ts'
-import type { Instance } from '../membership/types.ts'
+import type { Instance, ServiceChange } from '../contract.ts'
 
 export interface InstanceJson {
   key: string

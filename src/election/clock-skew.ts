@@ -6,8 +6,7 @@
  * at construction. A timer of d local ms fires after d / (1 + driftRatio) shared ms, so a clock
  * that runs fast (driftRatio > 0) also fires its timers early in shared time.
  */
-import { InvalidArgumentError } from '../membership/errors.ts'
-import type { Scheduler } from '../mesh/scheduler.ts'
+import { InvalidArgumentError, type Scheduler } from '../contract.ts'
 
 export interface ClockSkew {
   /** Constant offset from the shared clock. @default 0 */

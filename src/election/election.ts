@@ -12,10 +12,8 @@
  * every change of leadership) and emits, in this order, `demoted` (if this node owned the previous leader), `leader`, `promoted` (if it owns the
  * new one). State is updated before anything is emitted, so listeners may query the election.
  */
-import type { ServiceChange } from '../membership/service-set.ts'
-import type { Instance } from '../membership/types.ts'
-import { EventQueue } from '../mesh/events.ts'
-import type { DiscoveryNode } from '../mesh/node-api.ts'
+import type { DiscoveryNode, Instance, ServiceChange } from '../contract.ts'
+import { EventQueue } from '../util/event-queue.ts'
 import { ElectionClosedError } from './errors.ts'
 import type { DemotionReason, ElectionEvent, Leadership } from './events.ts'
 import { NO_LEADERSHIP, observe, type ServiceLeadership } from './leadership.ts'

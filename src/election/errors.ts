@@ -1,5 +1,5 @@
 /** Named errors of the election. */
-import { GossipSdError } from '../membership/errors.ts'
+import { GossipSdError } from '../contract.ts'
 
 /** The election was closed while a caller waited on it (standby). */
 export class ElectionClosedError extends GossipSdError<'ERR_CLOSED'> {

@@ -1,5 +1,5 @@
 /** The election's typed events and the values it hands out. */
-import type { Instance } from '../membership/types.ts'
+import type { Instance } from '../contract.ts'
 
 /** One leader as this node names it, with its fencing term. */
 export interface Leadership {

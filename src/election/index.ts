@@ -56,7 +56,7 @@
  *   issued meanwhile: its writes are then rejected (safe, not live) until the next change of
  *   leader.
  */
-import type { DiscoveryNode } from '../mesh/node-api.ts'
+import type { DiscoveryNode } from '../contract.ts'
 import { type Election, ElectionShell } from './election.ts'
 import { InvalidElectionOptionsError } from './errors.ts'
 import { type ElectionOptions, resolveElectionOptions } from './options.ts'

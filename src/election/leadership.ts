@@ -10,7 +10,7 @@
  *   after a gap keeps its term. An update of the named instance (same leadership) keeps the term
  *   and refreshes the instance.
  */
-import type { Instance } from '../membership/types.ts'
+import type { Instance } from '../contract.ts'
 import type { Leadership } from './events.ts'
 import {
   type HandoverBlock,

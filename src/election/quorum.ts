@@ -37,7 +37,7 @@
  * heartbeats carry leases longer than T (src/mesh/config.ts), so createElection refuses quorum
  * mode for an expected cluster larger than that.
  */
-import type { Instance } from '../membership/types.ts'
+import type { Instance } from '../contract.ts'
 
 export interface QuorumPolicy {
   /** Nodes in the whole cluster; a side must see more than half of them. */

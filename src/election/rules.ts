@@ -3,7 +3,7 @@
  * registration, ties broken by instance key. It is a pure function of the instance set, so every
  * node that holds the same set names the same leader without exchanging a message.
  */
-import type { Instance } from '../membership/types.ts'
+import type { Instance } from '../contract.ts'
 
 /** Orders instances oldest first; equal ages by key. */
 export function compareByAge(a: Instance, b: Instance): number {

@@ -15,7 +15,7 @@
  * The fold keeps the term when the same leadership returns after a gap in which this observer
  * named no other leader (a record that briefly lapsed, a withheld quorum).
  */
-import type { Instance } from '../membership/types.ts'
+import type { Instance } from '../contract.ts'
 
 /** Distance between the base terms of two leaderships created one millisecond apart. */
 export const TERM_SPACING = 1024

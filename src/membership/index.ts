@@ -1,4 +1,9 @@
-/** The sans-IO membership core: records, signatures, the CRDT service set, frames, the Transport seam. */
+/**
+ * The core, `gossip-sd/membership`: records, signatures, the CRDT service set, frames, the
+ * Transport seam, and the protocol driver (`Mesh`) that runs them over any Transport.
+ */
+
+export { Mesh, type MeshInit, type MeshStats } from '../mesh/mesh.ts'
 export * from './errors.ts'
 export { decodeFrame, encodeFrame, type FrameContent, gossipOf, packFrames } from './frame.ts'
 export {

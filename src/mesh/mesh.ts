@@ -32,6 +32,7 @@
  * Frames from peers are decoded and merged defensively: a bad frame or statement is counted by
  * its error code and dropped.
  */
+import type { DiscoveryNode, RegistrationHandle, WatchEvent } from '../contract.ts'
 import {
   GossipSdError,
   InvalidArgumentError,
@@ -48,15 +49,14 @@ import type { Digest, Entry, ServiceChange } from '../membership/service-set.ts'
 import type { Statement } from '../membership/statement.ts'
 import type { PeerEvent, Transport } from '../membership/transport.ts'
 import type { Instance, InstanceSpec } from '../membership/types.ts'
+import { EventQueue } from '../util/event-queue.ts'
 import {
   type HeartbeatSchedule,
   heartbeatCapacity,
   heartbeatSchedule,
   type MeshConfig,
 } from './config.ts'
-import { EventQueue, type WatchEvent } from './events.ts'
 import { Leave } from './leave.ts'
-import type { DiscoveryNode } from './node-api.ts'
 import type { Scheduler } from './scheduler.ts'
 import { SyncQueue } from './sync-queue.ts'
 
@@ -105,17 +105,6 @@ export interface MeshStats extends ReplicaStats {
   leaveConfirmed: number
   /** Neighbours still unconfirmed when `leaveTimeoutMs` ran out. */
   leaveUnconfirmed: number
-}
-
-/** A registration this node owns. */
-export interface RegistrationHandle {
-  readonly key: string
-  /** The instance as last registered. */
-  readonly instance: Instance
-  /** Re-registers with changed fields (same service and id). */
-  update(changes: Partial<Omit<InstanceSpec, 'service' | 'id'>>): Promise<Instance>
-  /** Publishes a tombstone. Idempotent. */
-  deregister(): Promise<void>
 }
 
 export type ChangeListener = (changes: readonly ServiceChange[]) => void

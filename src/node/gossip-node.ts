@@ -3,33 +3,51 @@
  * (listen addresses, neighbour events, transport counters). A thin shell: every discovery call
  * goes to the Mesh, every network fact comes from the libp2p transport.
  */
+
+import type {
+  DiscoveryNode,
+  HeartbeatSchedule,
+  Instance,
+  InstanceSpec,
+  PeerEvent,
+  RegistrationHandle,
+  Scheduler,
+  ServiceChange,
+  WatchEvent,
+} from '../contract.ts'
 import { createElection, type Election, type ElectionOptions } from '../election/index.ts'
-import type { ServiceChange } from '../membership/service-set.ts'
-import type { PeerEvent } from '../membership/transport.ts'
-import type { Instance, InstanceSpec } from '../membership/types.ts'
-import type { WatchEvent } from '../mesh/events.ts'
-import type { Mesh, MeshStats, RegistrationHandle } from '../mesh/mesh.ts'
-import type { DiscoveryNode } from '../mesh/node-api.ts'
-import type { Scheduler } from '../mesh/scheduler.ts'
+import type { Mesh, MeshStats } from '../mesh/mesh.ts'
 import type { Libp2pTransport, TransportStats } from './libp2p-transport.ts'
 
+/** A node's counters: the mesh's (frames, rejections, replica size) plus its network's. */
 export interface GossipNodeStats extends MeshStats {
   /** Connected neighbours speaking this cluster's protocol. */
   peers: number
   transport: TransportStats
 }
 
+/** A discovery node on a libp2p network, as `createNode` returns it. */
 export interface GossipNode extends DiscoveryNode {
-  /** The protocol driver, for tools that need its internals (replica, owner, config). */
-  readonly mesh: Mesh
+  /** The cluster name: only nodes of the same cluster exchange registrations. */
   readonly cluster: string
   /** Addresses other nodes can dial, each ending in /p2p/<peer id>. */
   addresses(): string[]
   stats(): GossipNodeStats
+  /** Heartbeat and anti-entropy intervals in force for the cluster size this node sees now. */
+  heartbeatSchedule(): HeartbeatSchedule
   /** Calls `listener` when a neighbour connects or disconnects; returns the remover. */
   onPeerEvent(listener: (event: PeerEvent) => void): () => void
   /** Leader election over this node's view (see src/election); close it when done. */
   election(options?: ElectionOptions): Election
+}
+
+/**
+ * The protocol driver behind a node, for the repository's own tests and tools that need its
+ * internals (owner, transport, replica). Not part of the package's public API.
+ */
+export function meshOf(node: GossipNode): Mesh {
+  if (!(node instanceof Libp2pGossipNode)) throw new TypeError('not a node made by createNode')
+  return node.mesh
 }
 
 export class Libp2pGossipNode implements GossipNode {
@@ -85,6 +103,10 @@ export class Libp2pGossipNode implements GossipNode {
 
   heartbeatCapacity(): number {
     return this.mesh.heartbeatCapacity()
+  }
+
+  heartbeatSchedule(): HeartbeatSchedule {
+    return this.mesh.heartbeatSchedule
   }
 
   advertisedHost(): string {

@@ -10,8 +10,8 @@ import {
   newWatcher,
 } from '../../src/compat/biregister/index.ts'
 import { etcd } from '../../src/compat/gokit/index.ts'
+import type { DiscoveryNode } from '../../src/contract.ts'
 import { InvalidArgumentError } from '../../src/membership/errors.ts'
-import type { DiscoveryNode } from '../../src/mesh/node-api.ts'
 import { type Cluster, deadline, startCluster } from './helpers.ts'
 
 async function take(stream: AsyncIterableIterator<Change>, count: number): Promise<string[]> {

@@ -11,8 +11,8 @@ import {
   TimeoutError,
   UnknownRegistrationError,
 } from '../../src/compat/discoverd/index.ts'
+import type { DiscoveryNode } from '../../src/contract.ts'
 import { InvalidArgumentError } from '../../src/membership/errors.ts'
-import type { DiscoveryNode } from '../../src/mesh/node-api.ts'
 import { type Cluster, deadline, flush, startCluster } from './helpers.ts'
 
 /** Reads `count` items from a stream, each within a deadline. */

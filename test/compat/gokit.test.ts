@@ -15,8 +15,8 @@ import {
   newInstancer,
   newRegistrar,
 } from '../../src/compat/gokit/index.ts'
+import type { DiscoveryNode } from '../../src/contract.ts'
 import { InvalidArgumentError } from '../../src/membership/errors.ts'
-import type { DiscoveryNode } from '../../src/mesh/node-api.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
 import { type Cluster, deadline, flush, pair, startCluster } from './helpers.ts'
 

@@ -5,7 +5,7 @@ export {
   flush,
   type MemoryCluster as Cluster,
   startMemoryCluster as startCluster,
-} from '../../src/transport/memory-cluster.ts'
+} from '../../src/memory/memory-cluster.ts'
 
 /** Rejects if `promise` has not settled within `ms` of real time (a guard, never a wait). */
 export function deadline<T>(promise: Promise<T>, ms = 2000): Promise<T> {

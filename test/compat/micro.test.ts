@@ -17,8 +17,8 @@ import {
   TimeoutError,
   WatcherStoppedError,
 } from '../../src/compat/micro/index.ts'
+import type { DiscoveryNode } from '../../src/contract.ts'
 import { InvalidArgumentError } from '../../src/membership/errors.ts'
-import type { DiscoveryNode } from '../../src/mesh/node-api.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
 import { type Cluster, deadline, flush, pair, startCluster } from './helpers.ts'
 

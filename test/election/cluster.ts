@@ -4,6 +4,8 @@
  * Node i registers instance `n<i>` of each service it is asked to; crash() stops a node without
  * letting anything it sends reach the network, as kill -9 would.
  */
+
+import type { RegistrationHandle } from '../../src/contract.ts'
 import {
   type ClockSkew,
   createElection,
@@ -12,12 +14,12 @@ import {
   SkewedScheduler,
 } from '../../src/election/index.ts'
 import { signerFromSeed } from '../../src/membership/identity.ts'
+import { MemoryNetwork } from '../../src/memory/memory.ts'
+import { advanceUntilSettled } from '../../src/memory/memory-cluster.ts'
 import { localMeshConfig, type MeshConfig } from '../../src/mesh/config.ts'
-import { Mesh, type RegistrationHandle } from '../../src/mesh/mesh.ts'
+import { Mesh } from '../../src/mesh/mesh.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
-import { MemoryNetwork } from '../../src/transport/memory.ts'
-import { advanceUntilSettled } from '../../src/transport/memory-cluster.ts'
-import { seededRandom } from '../../src/transport/random.ts'
+import { seededRandom } from '../../src/util/random.ts'
 
 export const EPOCH = 1_700_000_000_000
 

@@ -2,10 +2,10 @@
  * A DiscoveryNode whose live set and live nodes the test sets directly: it exercises the
  * election shell alone, change by change, on a VirtualScheduler.
  */
+
+import type { DiscoveryNode, RegistrationHandle } from '../../src/contract.ts'
 import type { ServiceChange } from '../../src/membership/service-set.ts'
 import type { Instance } from '../../src/membership/types.ts'
-import type { RegistrationHandle } from '../../src/mesh/mesh.ts'
-import type { DiscoveryNode } from '../../src/mesh/node-api.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
 
 export class FakeNode implements DiscoveryNode {

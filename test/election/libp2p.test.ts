@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict'
 import { after, it } from 'node:test'
+import type { RegistrationHandle } from '../../src/contract.ts'
 import { createElection, type Election } from '../../src/election/index.ts'
-import type { RegistrationHandle } from '../../src/mesh/mesh.ts'
 import { createNode, type GossipNode } from '../../src/node/index.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 

@@ -8,7 +8,7 @@ import {
   inBucketSet,
   MAX_BUCKET_BITS,
 } from '../../src/membership/buckets.ts'
-import { seededRandom } from '../../src/transport/random.ts'
+import { seededRandom } from '../../src/util/random.ts'
 
 function randomBytes(random: () => number, length: number): Uint8Array {
   return Uint8Array.from({ length }, () => Math.floor(random() * 256))

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
+import { startMemoryCluster } from '../../src/memory/memory-cluster.ts'
 import {
   heartbeatCapacity,
   heartbeatSchedule,
@@ -10,7 +11,6 @@ import {
   wanMeshConfig,
 } from '../../src/mesh/config.ts'
 import type { Mesh } from '../../src/mesh/mesh.ts'
-import { startMemoryCluster } from '../../src/transport/memory-cluster.ts'
 
 describe('heartbeat schedule', () => {
   test('up to the capacity the configured timings hold and no lease is signed', () => {

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import type { WatchEvent } from '../../src/contract.ts'
 import { InvalidArgumentError, OwnerMismatchError } from '../../src/membership/errors.ts'
 import { decodeFrame, type FrameContent } from '../../src/membership/frame.ts'
 import { generateSigner } from '../../src/membership/identity.ts'
 import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
 import type { Transport } from '../../src/membership/transport.ts'
 import type { InstanceSpec } from '../../src/membership/types.ts'
+import { MemoryNetwork } from '../../src/memory/memory.ts'
+import { flush, startMemoryCluster } from '../../src/memory/memory-cluster.ts'
 import { localMeshConfig } from '../../src/mesh/config.ts'
-import type { WatchEvent } from '../../src/mesh/events.ts'
 import { Mesh } from '../../src/mesh/mesh.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
-import { MemoryNetwork } from '../../src/transport/memory.ts'
-import { flush, startMemoryCluster } from '../../src/transport/memory-cluster.ts'
 
 async function started(size: number, options: { loss?: number } = {}) {
   const { scheduler, network, nodes, run } = await startMemoryCluster(size, { seed: 3, ...options })

@@ -185,15 +185,19 @@ describe('gossip-sd CLI', () => {
     }
   })
 
-  it('serves the control API on a unix socket, and runs through the bin launcher', async () => {
+  it('serves the control API on a unix socket, found through GOSSIP_SD_CONTROL', async () => {
     const r = await runCli(['status', '--json', '--control', socketAgent.control])
     assert.equal(r.code, 0, r.stderr)
     assert.equal((JSON.parse(r.stdout) as { peerId: string }).peerId, socketAgent.peerId)
-    const child = spawn(process.execPath, ['bin/gossip-sd.js', 'list', '--json'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, GOSSIP_SD_CONTROL: socketAgent.control },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'list', '--json'],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, GOSSIP_SD_CONTROL: socketAgent.control },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     const out = new LineLog<unknown>(child.stdout, parseJsonLine)
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
     assert.equal(code, 0)

@@ -9,8 +9,9 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import type { WatchEvent } from '../../src/contract.ts'
 import { packFrames } from '../../src/membership/frame.ts'
-import type { WatchEvent } from '../../src/mesh/events.ts'
+import { meshOf } from '../../src/node/gossip-node.ts'
 import { createNode, type GossipNode, InvalidNodeOptionError } from '../../src/node/index.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 
@@ -101,15 +102,15 @@ describe('createNode', () => {
   it('keeps its peer ID in the key file (mode 0600) and raises the incarnation on restart', async () => {
     const keyFile = join(dir, 'node.key')
     const first = await start({ keyFile })
-    const firstIncarnation = first.mesh.owner.incarnation
+    const firstIncarnation = meshOf(first).owner.incarnation
     await first.stop()
     assert.equal((await stat(keyFile)).mode & 0o777, 0o600)
     const second = await start({ keyFile })
     assert.equal(second.peerId, first.peerId)
-    assert.ok(second.mesh.owner.incarnation > firstIncarnation)
+    assert.ok(meshOf(second).owner.incarnation > firstIncarnation)
     assert.equal(
       (await readFile(`${keyFile}.incarnation`, 'utf8')).trim(),
-      String(second.mesh.owner.incarnation),
+      String(meshOf(second).owner.incarnation),
     )
     await second.stop()
   })
@@ -145,13 +146,13 @@ describe('createNode', () => {
     await connected(receiver, sender.peerId)
     const watch = receiver.watch('probe')
     await nextMatching(watch, (e) => e.type === 'snapshot', 'snapshot')
-    const transport = sender.mesh.transport
+    const transport = meshOf(sender).transport
     const before = receiver.stats()
 
     // Garbage, then a valid frame on the same stream: once the valid one is applied, the
     // garbage before it has been handled.
     await transport.send(receiver.peerId, new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x02]))
-    const statement = sender.mesh.owner.register(
+    const statement = meshOf(sender).owner.register(
       { service: 'probe', id: 'one', addresses: ['127.0.0.1:1'] },
       Date.now(),
     )

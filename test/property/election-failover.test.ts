@@ -11,7 +11,7 @@ import { handoverDelayMs } from '../../src/election/quorum.ts'
 import { compareByAge } from '../../src/election/rules.ts'
 import { baseTerm } from '../../src/election/term.ts'
 import type { Instance } from '../../src/membership/types.ts'
-import { advanceUntilSettled } from '../../src/transport/memory-cluster.ts'
+import { advanceUntilSettled } from '../../src/memory/memory-cluster.ts'
 import { type SimNode, startCluster } from '../election/cluster.ts'
 import { clusterBase, linkArbs, offsetsArb } from './election-scenarios.ts'
 

@@ -10,7 +10,7 @@ import { test } from 'node:test'
 import { GossipSdError } from '../../src/membership/errors.ts'
 import { decodeFrame, packFrames } from '../../src/membership/frame.ts'
 import { Replica } from '../../src/membership/replica.ts'
-import { seededRandom } from '../../src/transport/random.ts'
+import { seededRandom } from '../../src/util/random.ts'
 import { stateOf } from '../fixtures/snapshot.ts'
 import { universe } from './universe.ts'
 

@@ -13,7 +13,7 @@ import {
   type Statement,
 } from '../../src/membership/statement.ts'
 import { compareVersions } from '../../src/membership/version.ts'
-import { seededRandom } from '../../src/transport/random.ts'
+import { seededRandom } from '../../src/util/random.ts'
 import { contentOf, liveOf, stateOf } from '../fixtures/snapshot.ts'
 import { signerFor } from '../fixtures/statements.ts'
 import { crdtLaws } from './laws.ts'

@@ -7,7 +7,7 @@
 import fc from 'fast-check'
 import { ServiceSet } from '../../src/membership/service-set.ts'
 import type { Statement } from '../../src/membership/statement.ts'
-import { seededRandom } from '../../src/transport/random.ts'
+import { seededRandom } from '../../src/util/random.ts'
 import { heartbeatFor, registration, signerFor, tombstone } from '../fixtures/statements.ts'
 
 export const TTL_MS = 5000

@@ -4,7 +4,7 @@ import { type NetworkOptions, SimNetwork } from '../../sim/network.ts'
 import { EventQueue } from '../../sim/queue.ts'
 import { TraceHash } from '../../sim/trace.ts'
 import type { PeerEvent } from '../../src/membership/transport.ts'
-import { seededRandom } from '../../src/transport/random.ts'
+import { seededRandom } from '../../src/util/random.ts'
 
 const OPTIONS: NetworkOptions = {
   latency: { dist: 'fixed', ms: 5 },

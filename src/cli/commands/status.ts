@@ -1,5 +1,5 @@
 /** `gossip-sd status`: the agent's identity, addresses, neighbours and counters. */
-import type { HeartbeatSchedule } from '../../mesh/config.ts'
+import type { HeartbeatSchedule } from '../../contract.ts'
 import { booleanFlag, CLIENT_FLAGS, stringFlag } from '../args.ts'
 import { type Command, printJson } from '../command.ts'
 import { controlRequest } from '../control-client.ts'

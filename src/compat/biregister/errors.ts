@@ -1,5 +1,5 @@
 /** biregister's failures as named errors. */
-import { GossipSdError } from '../../membership/errors.ts'
+import { GossipSdError } from '../../contract.ts'
 
 /** The name is already registered under the prefix (etcd's create-if-absent transaction failed). */
 export class NameTakenError extends GossipSdError<'ERR_NAME_TAKEN'> {

@@ -14,8 +14,7 @@
  * under the prefix, so names sort in registration order as revisions do; the peer ID makes a
  * name unique even when two nodes register in the same millisecond.
  */
-import type { RegistrationHandle } from '../../mesh/mesh.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import type { DiscoveryNode, RegistrationHandle } from '../../contract.ts'
 import { instancesUnder, keyOf, keyToRef } from '../shared/keyspace.ts'
 import { requireNonEmptyString, requireString } from '../shared/validate.ts'
 import { NameTakenError } from './errors.ts'

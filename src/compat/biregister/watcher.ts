@@ -7,10 +7,9 @@
  * If two nodes claim the same name at once (possible across a partition, impossible in etcd),
  * the cache shows the older claim, the same one election would pick.
  */
+
+import type { DiscoveryNode, Instance, ServiceChange } from '../../contract.ts'
 import { compareByAge, leaderOf } from '../../election/rules.ts'
-import type { ServiceChange } from '../../membership/service-set.ts'
-import type { Instance } from '../../membership/types.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
 import { Channel } from '../shared/channel.ts'
 import { subscribeMatching } from '../shared/feed.ts'
 import { instancesUnder, keyOf, keyValueOf, underPrefix } from '../shared/keyspace.ts'

@@ -2,7 +2,7 @@
  * discoverd's `balancer` package: reference load balancers over a ServiceSet. Each next() reads
  * the set's current members, so the balancer follows the set as it changes.
  */
-import { GossipSdError, InvalidArgumentError } from '../../membership/errors.ts'
+import { GossipSdError, InvalidArgumentError } from '../../contract.ts'
 import { type Picker, pickOne, randomPicker, roundRobinPicker } from '../shared/pick.ts'
 import type { ServiceSet } from './service-set.ts'
 import type { Service } from './types.ts'

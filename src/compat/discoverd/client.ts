@@ -4,9 +4,9 @@
  * functions are the methods of that client. Registrations live as long as the node heartbeats
  * them (discoverd's client heartbeats) and leave at once on unregister.
  */
+
+import type { DiscoveryNode, RegistrationHandle } from '../../contract.ts'
 import { leaderOf } from '../../election/rules.ts'
-import type { RegistrationHandle } from '../../mesh/mesh.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
 import { TimeoutError } from '../shared/errors.ts'
 import { waitUntil } from '../shared/feed.ts'
 import {

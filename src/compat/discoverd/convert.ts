@@ -3,7 +3,7 @@
  * (service = name, id = addr, addresses = [addr], metadata = attrs); `created` is the
  * instance's registration time, the age that oldest-wins election uses.
  */
-import type { Instance } from '../../membership/types.ts'
+import type { Instance } from '../../contract.ts'
 import type { Service, ServiceUpdate } from './types.ts'
 
 /** Expands a port-only address (":9099") with the node's advertised host; others pass through. */

@@ -1,5 +1,5 @@
 /** discoverd's errors as named classes. */
-import { GossipSdError } from '../../membership/errors.ts'
+import { GossipSdError } from '../../contract.ts'
 
 /** unregister() of a name and address this client did not register (discoverd `ErrUnknownRegistration`). */
 export class UnknownRegistrationError extends GossipSdError<'ERR_UNKNOWN_REGISTRATION'> {

@@ -10,10 +10,9 @@
  * - A set made by registerWithSet hides its own registration from services/addrs/select/watch,
  *   but not from leader/leaders: this instance may become leader, and selfAddr() tells it so.
  */
+
+import { compareVersions, type DiscoveryNode, type Instance } from '../../contract.ts'
 import { compareByAge, leaderOf } from '../../election/rules.ts'
-import type { Instance } from '../../membership/types.ts'
-import { compareVersions } from '../../membership/version.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
 import { Channel } from '../shared/channel.ts'
 import { subscribeMatching } from '../shared/feed.ts'
 import { matchesAll, requireStringMap } from '../shared/validate.ts'

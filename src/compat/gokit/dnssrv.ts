@@ -5,8 +5,7 @@
  * responder, or any DNS server.
  */
 import { promises as dns } from 'node:dns'
-import { InvalidArgumentError } from '../../membership/errors.ts'
-import { type Scheduler, systemScheduler } from '../../mesh/scheduler.ts'
+import { InvalidArgumentError, type Scheduler, systemScheduler } from '../../contract.ts'
 import { requireDuration, requireFunction, requireNonEmptyString } from '../shared/validate.ts'
 import { InstanceCache } from './cache.ts'
 import type { Instancer } from './types.ts'

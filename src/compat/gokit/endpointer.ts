@@ -8,8 +8,7 @@
  *   stay usable until that timeout passes on the scheduler's clock; after it, they are closed
  *   and endpoints() throws the error until an Event without an error arrives.
  */
-import { InvalidArgumentError } from '../../membership/errors.ts'
-import { type Scheduler, systemScheduler } from '../../mesh/scheduler.ts'
+import { InvalidArgumentError, type Scheduler, systemScheduler } from '../../contract.ts'
 import { requireDuration, requireFunction } from '../shared/validate.ts'
 import type { Closer, Endpoint, Event, EventListener, Factory, Instancer } from './types.ts'
 

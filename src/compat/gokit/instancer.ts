@@ -3,9 +3,7 @@
  * `sd.FixedInstancer`, a constant set). An instance's strings are its addresses: an instance
  * with two addresses yields two instance strings, as two endpoints would in go-kit.
  */
-import { InvalidArgumentError } from '../../membership/errors.ts'
-import type { Instance } from '../../membership/types.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import { type DiscoveryNode, type Instance, InvalidArgumentError } from '../../contract.ts'
 import { subscribeMatching } from '../shared/feed.ts'
 import { requireNode, requireNonEmptyString, requireString } from '../shared/validate.ts'
 import { InstanceCache } from './cache.ts'

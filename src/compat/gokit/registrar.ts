@@ -1,7 +1,10 @@
 /** The mesh-native Registrar: announces one InstanceSpec through the node. */
-import { InvalidArgumentError } from '../../membership/errors.ts'
-import { type InstanceSpec, instanceKey } from '../../membership/types.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import {
+  type DiscoveryNode,
+  type InstanceSpec,
+  InvalidArgumentError,
+  instanceKey,
+} from '../../contract.ts'
 import { requireNode } from '../shared/validate.ts'
 import type { Registrar } from './types.ts'
 

@@ -5,8 +5,7 @@
  * keys prefixed with SERVICE_METADATA_PREFIX (so both round-trip through one metadata map).
  * Reading back groups instances by (name, version): one Service per version.
  */
-import { InvalidArgumentError } from '../../membership/errors.ts'
-import type { Instance, InstanceSpec } from '../../membership/types.ts'
+import { type Instance, type InstanceSpec, InvalidArgumentError } from '../../contract.ts'
 import { requireNonEmptyString, requireString, requireStringMap } from '../shared/validate.ts'
 import type { Endpoint, Node, Service } from './types.ts'
 

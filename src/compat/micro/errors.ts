@@ -1,5 +1,5 @@
 /** go-micro's registry errors, as named classes (match with instanceof, never by message). */
-import { GossipSdError } from '../../membership/errors.ts'
+import { GossipSdError } from '../../contract.ts'
 
 /** getService found no instance of the service (go-micro `ErrNotFound`). */
 export class NotFoundError extends GossipSdError<'ERR_NOT_FOUND'> {

@@ -3,7 +3,7 @@
  * source and `action` is derived from it, so ported code that compares strings still works
  * while new code switches on `type` exhaustively.
  */
-import type { ServiceChange } from '../../membership/service-set.ts'
+import type { ServiceChange } from '../../contract.ts'
 import type { Service } from './types.ts'
 
 export const EventType = {

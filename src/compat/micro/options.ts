@@ -16,7 +16,7 @@
  * A node's transport is fixed when it is built, so addrs/secure/tlsConfig are applied by handing
  * `meshInitFrom(options)` to the node factory; the registry only keeps and reports them.
  */
-import { InvalidArgumentError } from '../../membership/errors.ts'
+import { InvalidArgumentError } from '../../contract.ts'
 import { requireDuration, requireString } from '../shared/validate.ts'
 
 /** The part of go-micro's tls.Config the mesh can honour. */

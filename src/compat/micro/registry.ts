@@ -3,8 +3,7 @@
  * go-micro's default registry: no server, every process a peer. There is no DefaultRegistry:
  * newRegistry takes the node explicitly.
  */
-import { instanceKey } from '../../membership/types.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import { type DiscoveryNode, instanceKey } from '../../contract.ts'
 import { withTimeout } from '../shared/time.ts'
 import { requireDuration, requireNode, requireNonEmptyString } from '../shared/validate.ts'
 import { instancesToServices, requireService, serviceToSpecs } from './convert.ts'

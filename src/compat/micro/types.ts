@@ -1,5 +1,5 @@
 /** go-micro's registry records: Service, Node, Endpoint, Value. */
-import type { ServiceEndpoint, ServiceValue } from '../../membership/types.ts'
+import type { ServiceEndpoint, ServiceValue } from '../../contract.ts'
 
 /** A request or response type tree (go-micro `Value`). */
 export type Value = ServiceValue

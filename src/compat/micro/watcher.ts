@@ -2,9 +2,7 @@
  * go-micro's Watcher over the node's watch stream. The stream opens with a snapshot, which
  * go-micro watchers do not report: results start with the first change after watch().
  */
-import type { Instance } from '../../membership/types.ts'
-import type { WatchEvent } from '../../mesh/events.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import type { DiscoveryNode, Instance, WatchEvent } from '../../contract.ts'
 import { instanceToService } from './convert.ts'
 import { WatcherStoppedError } from './errors.ts'
 import { eventTypeOf, type Result, resultOf } from './event.ts'

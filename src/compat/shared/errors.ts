@@ -1,5 +1,5 @@
 /** Named errors more than one compat face raises. */
-import { GossipSdError } from '../../membership/errors.ts'
+import { GossipSdError } from '../../contract.ts'
 
 /** An operation bounded by a timeout did not finish in time. */
 export class TimeoutError extends GossipSdError<'ERR_TIMEOUT'> {

@@ -3,9 +3,7 @@
  * snapshots (go-kit `Event`, discoverd's set, biregister's cache) and derive their deltas at the
  * edge; these helpers only decide when a snapshot must be recomputed.
  */
-import type { ServiceChange } from '../../membership/service-set.ts'
-import type { Instance } from '../../membership/types.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import type { DiscoveryNode, Instance, ServiceChange } from '../../contract.ts'
 
 /** Calls `listener` with each batch's changes that `affects` selects; returns unsubscribe. */
 export function subscribeMatching(

@@ -11,9 +11,7 @@
  * "greeter", id "a") appear read-only as the key "greeter/a". Prefix queries scan the live set,
  * as etcd's range reads do.
  */
-import { InvalidArgumentError } from '../../membership/errors.ts'
-import type { Instance } from '../../membership/types.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import { type DiscoveryNode, type Instance, InvalidArgumentError } from '../../contract.ts'
 
 export interface KeyRef {
   readonly service: string

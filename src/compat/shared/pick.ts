@@ -2,7 +2,7 @@
  * Choosing one of n: the cursor and seeded-random rules shared by go-kit's lb balancers and
  * discoverd's balancer package. The same seed gives the same picks on every platform.
  */
-import { seededRandom } from '../../transport/random.ts'
+import { seededRandom } from '../../util/random.ts'
 import { requireFiniteNumber } from './validate.ts'
 
 /** Returns an index in [0, count) for count > 0. */

@@ -1,5 +1,5 @@
 /** Bounding work by time on a node's scheduler (virtual in tests, so nothing sleeps). */
-import type { Scheduler } from '../../mesh/scheduler.ts'
+import type { Scheduler } from '../../contract.ts'
 import { TimeoutError } from './errors.ts'
 
 /** Settles like `promise`, or rejects with TimeoutError after `ms` on `scheduler`. */

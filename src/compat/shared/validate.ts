@@ -3,8 +3,7 @@
  * callers, JSON input), so every public entry point checks its arguments and throws a named
  * InvalidArgumentError instead of failing somewhere deep inside.
  */
-import { InvalidArgumentError } from '../../membership/errors.ts'
-import type { DiscoveryNode } from '../../mesh/node-api.ts'
+import { type DiscoveryNode, InvalidArgumentError } from '../../contract.ts'
 
 export function requireString(what: string, value: unknown): string {
   if (typeof value !== 'string') throw new InvalidArgumentError(`${what} must be a string`)

@@ -4,7 +4,7 @@
  * here (an etcd-style keyspace served by a discovery node, see shared/keyspace.ts) and the etcd
  * bridge (a real etcd). The Instancer and Registrar in this folder work on either.
  */
-import { GossipSdError } from '../../../membership/errors.ts'
+import { GossipSdError } from '../../../contract.ts'
 import { requireDuration } from '../../shared/validate.ts'
 
 /** A client method needs a key but received none (go-kit `etcd.ErrNoKey`). */

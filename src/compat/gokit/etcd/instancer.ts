@@ -4,7 +4,7 @@
  * failed read publishes an Event carrying the error (the last instances stay with Endpointers
  * unless they invalidate on error).
  */
-import { InvalidArgumentError } from '../../../membership/errors.ts'
+import { InvalidArgumentError } from '../../../contract.ts'
 import { requireString } from '../../shared/validate.ts'
 import { InstanceCache } from '../cache.ts'
 import type { Instancer, Registrar } from '../types.ts'

@@ -5,8 +5,7 @@
  * single address. go-kit's ClientOptions (certificates, dial timeouts) have no meaning here:
  * the node is already connected; they matter to the etcd bridge only.
  */
-import { instanceKey } from '../../../membership/types.ts'
-import type { DiscoveryNode } from '../../../mesh/node-api.ts'
+import { type DiscoveryNode, instanceKey } from '../../../contract.ts'
 import { Channel } from '../../shared/channel.ts'
 import { subscribeMatching } from '../../shared/feed.ts'
 import { instancesUnder, keyToRef, keyValueOf, underPrefix } from '../../shared/keyspace.ts'

@@ -2,7 +2,7 @@
  * go-kit's client-side balancers over an Endpointer: round-robin and seeded random. Both are
  * stateless apart from their cursor, so any number can share one Endpointer.
  */
-import { GossipSdError } from '../../../membership/errors.ts'
+import { GossipSdError } from '../../../contract.ts'
 import { type Picker, pickOne, randomPicker, roundRobinPicker } from '../../shared/pick.ts'
 import { requireFunction } from '../../shared/validate.ts'
 import type { Endpointer } from '../endpointer.ts'

@@ -3,8 +3,7 @@
  * and calls it, again and again on failure, until the callback says stop or the timeout (on the
  * scheduler's clock) passes. The error keeps every attempt's error, in order.
  */
-import { GossipSdError } from '../../../membership/errors.ts'
-import { type Scheduler, systemScheduler } from '../../../mesh/scheduler.ts'
+import { GossipSdError, type Scheduler, systemScheduler } from '../../../contract.ts'
 import { TimeoutError } from '../../shared/errors.ts'
 import { requireDuration, requireFunction, requirePositiveInteger } from '../../shared/validate.ts'
 import type { Endpoint } from '../types.ts'

@@ -1,11 +1,3 @@
-/** Typed events of the public API: a watch starts with a snapshot, then yields changes. */
-import type { ServiceChange } from '../membership/service-set.ts'
-import type { Instance } from '../membership/types.ts'
-
-export type WatchEvent =
-  | { readonly type: 'snapshot'; readonly instances: readonly Instance[] }
-  | ServiceChange
-
 /**
  * A single-consumer async queue: producers push, the consumer iterates. Ends when closed or
  * when the signal aborts. Unbounded by design: the producer is the node's own event loop, and

@@ -1,4 +1,6 @@
 /** The in-memory network and cluster: `gossip-sd/memory`, for tests, demos and the simulator. */
+
+export { seededRandom } from '../util/random.ts'
 export {
   type LinkConditions,
   MemoryNetwork,
@@ -13,4 +15,3 @@ export {
   StillPendingError,
   startMemoryCluster,
 } from './memory-cluster.ts'
-export { seededRandom } from './random.ts'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { MemoryNetwork } from '../../src/memory/memory.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
-import { MemoryNetwork } from '../../src/transport/memory.ts'
 import { Inbox, type TransportHarness, transportCompliance } from '../compliance/transport.ts'
 
 async function memoryHarness(

@@ -11,7 +11,7 @@
 import { InvalidArgumentError } from '../membership/errors.ts'
 import type { PeerEvent, Transport, TransportHandlers } from '../membership/transport.ts'
 import { type Scheduler, systemScheduler } from '../mesh/scheduler.ts'
-import { seededRandom } from './random.ts'
+import { seededRandom } from '../util/random.ts'
 
 export interface LinkConditions {
   /** Base one-way delay in ms. @default 0 */
