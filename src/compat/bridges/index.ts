@@ -1,0 +1,25 @@
+/**
+ * Bridges between a gossip-sd mesh and the stores Go services already use, in the layouts the
+ * Go libraries write: `createBridge(node, { backend })` with a backend per store.
+ */
+export {
+  type Bridge,
+  type BridgeOptions,
+  type BridgeState,
+  type BridgeStats,
+  createBridge,
+  ORIGIN_METADATA,
+} from './core/bridge.ts'
+export type { ExportEntry, StoreBackend, StoreEntry } from './core/store.ts'
+export { type EtcdBackendOptions, etcdBackend, MARKER_PREFIX } from './etcd/backend.ts'
+export { type GoKitEtcdClientOptions, newGoKitEtcdClient } from './etcd/gokit-client.ts'
+export {
+  biregisterLayout,
+  CREATE_REVISION_METADATA,
+  type EtcdLayout,
+  type EtcdLayoutName,
+  etcdLayout,
+  goKitLayout,
+  goMicroLayout,
+  MICRO_PREFIX,
+} from './etcd/layouts.ts'

@@ -1,0 +1,350 @@
+/**
+ * The etcd bridge against a real etcd (Debian's etcd-server), started once for this file on
+ * loopback ports of its own. Go-side reads and writes go through the go-kit etcdv3 client
+ * shape (keys, values and leases exactly as go-kit writes them) or raw etcd calls.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { after, before, describe, it } from 'node:test'
+import { Etcd3 } from 'etcd3'
+import { createBridge } from '../../src/compat/bridges/core/bridge.ts'
+import { etcdBackend } from '../../src/compat/bridges/etcd/backend.ts'
+import { newGoKitEtcdClient } from '../../src/compat/bridges/etcd/gokit-client.ts'
+import { goKitLayout } from '../../src/compat/bridges/etcd/layouts.ts'
+import {
+  etcd,
+  type InstanceCache,
+  type Instancer,
+  newInstancer,
+  newRegistrar,
+} from '../../src/compat/gokit/index.ts'
+import { instancerRegistrarCompliance } from '../compliance/instancer-registrar.ts'
+import { REPO_ROOT } from '../helpers/agent-process.ts'
+import { withDeadline } from '../helpers/deadline.ts'
+import { type StoreServer, startEtcd } from '../helpers/stores.ts'
+import { meshWake, sorted, startRealTimeMesh, until, type Wake } from './helpers.ts'
+
+let server: StoreServer
+let raw: Etcd3
+before(async () => {
+  server = await startEtcd()
+  raw = new Etcd3({ hosts: server.endpoint })
+})
+after(async () => {
+  raw.close()
+  await server.stop()
+})
+
+let prefixes = 0
+/** A fresh key prefix per test, so tests never see each other's keys. */
+function freshPrefix(): string {
+  return `/t${prefixes++}/services/`
+}
+
+/** Wakes on any change under `prefix` in etcd. */
+function etcdWake(prefix: string): Wake {
+  return (callback) => {
+    const watcher = raw.watch().prefix(prefix).create()
+    void watcher.then((w) => w.on('put', callback).on('delete', callback).on('connected', callback))
+    return () => void watcher.then((w) => w.cancel())
+  }
+}
+
+/** The keys and values under `prefix`, as go-kit's GetEntries range read returns them. */
+async function storeKeys(prefix: string): Promise<Record<string, string>> {
+  return raw.getAll().prefix(prefix).strings()
+}
+
+instancerRegistrarCompliance(
+  'etcd go-kit layout: Go Registrar → bridge → mesh Instancer',
+  async () => {
+    const prefix = freshPrefix()
+    const mesh = await startRealTimeMesh(2)
+    const [bridgeNode, reader] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0]]
+    const bridge = createBridge(bridgeNode, {
+      backend: etcdBackend({ endpoints: [server.endpoint], layout: goKitLayout(prefix) }),
+    })
+    const client = newGoKitEtcdClient([server.endpoint])
+    return {
+      instancer: newInstancer(reader, 'orders'),
+      registrar: (instance) =>
+        etcd.newEtcdRegistrar(client, {
+          key: `${prefix}orders/${instance}`,
+          value: instance,
+          ttl: etcd.newTTLOption(3000, 10_000),
+        }),
+      settle: async () => {
+        await bridge.synced()
+        const addresses = (node: typeof reader): string[] =>
+          sorted(node.lookup('orders').flatMap((i) => i.addresses))
+        await until(
+          () => JSON.stringify(addresses(reader)) === JSON.stringify(addresses(bridgeNode)),
+          [meshWake(reader, bridgeNode)],
+          5000,
+          'the reader sees what the bridge imported',
+        )
+      },
+      teardown: async () => {
+        await bridge.close()
+        await client.close()
+        await mesh.stop()
+      },
+    }
+  },
+)
+
+instancerRegistrarCompliance(
+  'etcd go-kit layout: mesh Registrar → bridge → Go Instancer',
+  async () => {
+    const prefix = freshPrefix()
+    const mesh = await startRealTimeMesh(2)
+    const [bridgeNode, writer] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0]]
+    const bridge = createBridge(bridgeNode, {
+      backend: etcdBackend({ endpoints: [server.endpoint], layout: goKitLayout(prefix) }),
+    })
+    const client = newGoKitEtcdClient([server.endpoint])
+    const goInstancer = await etcd.newEtcdInstancer(client, `${prefix}orders/`)
+    let stopped = false
+    const instancer: Instancer = {
+      register: (listener) => goInstancer.register(listener),
+      deregister: (listener) => goInstancer.deregister(listener),
+      stop: () => {
+        stopped = true
+        goInstancer.stop()
+      },
+    }
+    let id = 0
+    return {
+      instancer,
+      registrar: (instance) =>
+        newRegistrar(writer, { service: 'orders', id: `i${id++}`, addresses: [instance] }),
+      settle: async () => {
+        const live = (): string =>
+          JSON.stringify(sorted(writer.lookup('orders').flatMap((i) => i.addresses)))
+        await until(
+          () =>
+            JSON.stringify(sorted(bridgeNode.lookup('orders').flatMap((i) => i.addresses))) ===
+            live(),
+          [meshWake(writer, bridgeNode)],
+          5000,
+          'the bridge node sees the writer',
+        )
+        await bridge.synced()
+        if (stopped) return
+        const state = (): string => JSON.stringify((goInstancer as InstanceCache).state.instances)
+        const wake: Wake = (callback) => {
+          const listener = (): void => callback()
+          goInstancer.register(listener)
+          return () => goInstancer.deregister(listener)
+        }
+        await until(
+          async () =>
+            state() === JSON.stringify(sorted(await client.getEntries(`${prefix}orders/`))),
+          [wake],
+          5000,
+          'the Go Instancer has read what the bridge wrote',
+          state,
+        )
+      },
+      teardown: async () => {
+        goInstancer.stop()
+        await bridge.close()
+        await client.close()
+        await mesh.stop()
+      },
+    }
+  },
+)
+
+describe('etcd bridge, go-kit layout', () => {
+  it('exports a mesh instance as <prefix>S/<id> = first address, on a lease, and imports Go keys as instances', async () => {
+    const prefix = freshPrefix()
+    const mesh = await startRealTimeMesh(2)
+    const [bridgeNode, other] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0]]
+    const bridge = createBridge(bridgeNode, {
+      backend: etcdBackend({ endpoints: [server.endpoint], layout: goKitLayout(prefix) }),
+    })
+    try {
+      await other.register({
+        service: 'cart',
+        id: 'cart-1',
+        addresses: ['10.0.0.7:8080', '10.0.0.7:9090'],
+      })
+      const key = `${prefix}cart/cart-1`
+      await until(
+        async () => (await storeKeys(prefix))[key] === '10.0.0.7:8080',
+        [etcdWake(prefix)],
+        5000,
+        'the export',
+        () => storeKeys(prefix),
+      )
+      const kv = (await raw.get(key).exec()).kvs[0]
+      assert.ok(kv !== undefined && kv.lease !== '0', 'an export lives on a lease')
+
+      // A Go Registrar (go-kit etcdv3: lease + put) under the service's prefix
+      const lease = raw.lease(10)
+      await lease.put(`${prefix}cart/1.2.3.4:8080`).value('http://1.2.3.4:8080')
+      await until(
+        () => other.lookup('cart').some((i) => i.id === '1.2.3.4:8080'),
+        [meshWake(other)],
+        5000,
+        'the Go registration in the mesh',
+      )
+      const imported = other.lookup('cart').find((i) => i.id === '1.2.3.4:8080')
+      assert.deepEqual(imported?.addresses, ['http://1.2.3.4:8080'])
+      assert.equal(imported?.owner, bridgeNode.peerId)
+      assert.equal(
+        imported?.metadata['gossip-sd.bridge.origin'],
+        `etcd go-kit ${prefix}|${prefix}cart/1.2.3.4:8080`,
+      )
+
+      // What a Go Instancer reads: every value under the prefix; the import is not echoed back
+      const client = newGoKitEtcdClient([server.endpoint])
+      assert.deepEqual(sorted(await client.getEntries(`${prefix}cart/`)), [
+        '10.0.0.7:8080',
+        'http://1.2.3.4:8080',
+      ])
+      await bridge.synced()
+      assert.deepEqual(
+        Object.keys(await storeKeys(prefix)).sort(),
+        [key, `${prefix}cart/1.2.3.4:8080`].sort(),
+      )
+
+      // The Go lease revoked: the instance leaves the mesh
+      await lease.revoke()
+      await until(
+        () => !other.lookup('cart').some((i) => i.id === '1.2.3.4:8080'),
+        [meshWake(other)],
+        5000,
+        'the revoked Go registration leaves the mesh',
+      )
+      // The mesh instance deregistered: its key leaves etcd
+      await other.deregister(other.lookup('cart').find((i) => i.id === 'cart-1')?.key ?? '')
+      await until(
+        async () => (await storeKeys(prefix))[key] === undefined,
+        [etcdWake(prefix)],
+        5000,
+        'the export deleted',
+      )
+      await client.close()
+      assert.equal(bridge.stats().state, 'live')
+    } finally {
+      await bridge.close()
+      await mesh.stop()
+    }
+  })
+})
+
+describe('etcd bridge, outages and crashes', () => {
+  it('a store killed mid-run and restarted ends with mesh and store in agreement', async () => {
+    const prefix = freshPrefix()
+    let stateChanged: () => void = () => undefined
+    const bridgeWake: Wake = (callback) => {
+      stateChanged = callback
+      return () => {
+        stateChanged = () => undefined
+      }
+    }
+    const mesh = await startRealTimeMesh(2)
+    const [bridgeNode, other] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0]]
+    const bridge = createBridge(bridgeNode, {
+      backend: etcdBackend({
+        endpoints: [server.endpoint],
+        layout: goKitLayout(prefix),
+        callTimeoutMs: 1000,
+      }),
+      initialBackoffMs: 50,
+      maxBackoffMs: 500,
+      onStateChange: () => stateChanged(),
+    })
+    try {
+      const a = await other.register({ service: 'svc', id: 'a', addresses: ['10.0.0.1:1'] })
+      await other.register({ service: 'svc', id: 'b', addresses: ['10.0.0.2:1'] })
+      await raw.put(`${prefix}svc/go-1`).value('10.1.0.1:1')
+      await raw.put(`${prefix}svc/go-2`).value('10.1.0.2:1')
+      const agree = async (): Promise<boolean> => {
+        const keys = await storeKeys(prefix).catch(() => undefined)
+        if (keys === undefined) return false
+        const meshIds = sorted(other.lookup('svc').map((i) => i.id))
+        const storeIds = sorted(Object.keys(keys).map((k) => k.slice(`${prefix}svc/`.length)))
+        return JSON.stringify(meshIds) === JSON.stringify(storeIds) && bridge.state === 'live'
+      }
+      await until(
+        agree,
+        [meshWake(other, bridgeNode), etcdWake(prefix)],
+        5000,
+        'agreement before the kill',
+      )
+
+      await server.kill('SIGKILL')
+      // While etcd is down the mesh changes: one instance leaves, one arrives
+      await other.deregister(a.key)
+      await other.register({ service: 'svc', id: 'c', addresses: ['10.0.0.3:1'] })
+      await until(
+        () => bridge.state === 'down',
+        [bridgeWake],
+        10_000,
+        'the bridge sees the outage',
+        () => bridge.stats(),
+      )
+      await server.restart()
+      // and a Go key goes away once etcd is back
+      await raw.delete().key(`${prefix}svc/go-2`)
+
+      const ids = (): string[] => sorted(other.lookup('svc').map((i) => i.id))
+      await until(
+        async () => (await agree()) && JSON.stringify(ids()) === JSON.stringify(['b', 'c', 'go-1']),
+        [meshWake(other, bridgeNode), etcdWake(prefix), bridgeWake],
+        20_000,
+        'mesh and store agree after the restart',
+        async () => ({
+          mesh: ids(),
+          store: await storeKeys(prefix).catch(String),
+          bridge: bridge.stats(),
+        }),
+      )
+      assert.ok(bridge.stats().failures > 0, 'the outage was seen as failed passes')
+    } finally {
+      await bridge.close()
+      await mesh.stop()
+    }
+  })
+
+  it("a crashed bridge's exports leave etcd when its lease ends", async () => {
+    const prefix = freshPrefix()
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/fixtures/bridge-process.ts', 'etcd', server.endpoint, prefix, '2'],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    try {
+      child.stdout.setEncoding('utf8')
+      let out = ''
+      await withDeadline(
+        new Promise<void>((resolve) => {
+          child.stdout.on('data', (chunk: string) => {
+            out += chunk
+            if (out.includes('ready')) resolve()
+          })
+        }),
+        20_000,
+        'the bridge process is ready',
+      )
+      assert.equal((await storeKeys(prefix))[`${prefix}crash/c1`], '10.9.9.9:1')
+      const exited = once(child, 'exit')
+      process.kill(child.pid as number, 'SIGKILL')
+      await exited
+      // The lease (2 s) runs out with nobody keeping it alive: etcd deletes the export
+      await until(
+        async () => Object.keys(await storeKeys(prefix)).length === 0,
+        [etcdWake(prefix)],
+        10_000,
+        'the export expires with its lease',
+        () => storeKeys(prefix),
+      )
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    }
+  })
+})

@@ -1,0 +1,97 @@
+/**
+ * Plumbing for the bridge tests: meshes on the system clock (the store is real, so time is),
+ * over the in-memory network, and waiting for a condition woken by change feeds, with a deadline.
+ */
+import { generateSigner } from '../../src/membership/identity.ts'
+import { MemoryNetwork } from '../../src/memory/memory.ts'
+import { localMeshConfig } from '../../src/mesh/config.ts'
+import { Mesh } from '../../src/mesh/mesh.ts'
+import { systemScheduler } from '../../src/mesh/scheduler.ts'
+import { DeadlineError } from '../helpers/deadline.ts'
+
+export interface RealTimeMesh {
+  readonly nodes: Mesh[]
+  stop(): Promise<void>
+}
+
+/** `size` meshes on one in-memory network, on the system clock. */
+export async function startRealTimeMesh(size: number): Promise<RealTimeMesh> {
+  const network = new MemoryNetwork({ latencyMs: 1 })
+  const nodes = Array.from({ length: size }, () => {
+    const signer = generateSigner()
+    return new Mesh({
+      transport: network.createTransport(signer.ownerId),
+      signer,
+      scheduler: systemScheduler,
+      config: localMeshConfig(),
+    })
+  })
+  for (const node of nodes) await node.start()
+  return {
+    nodes,
+    stop: async () => {
+      await Promise.all(nodes.map((node) => node.stop()))
+    },
+  }
+}
+
+/** Something that calls back on change; returns how to stop calling. */
+export type Wake = (callback: () => void) => () => void
+
+/** A Wake for the mesh's change feeds. */
+export function meshWake(...nodes: Mesh[]): Wake {
+  return (callback) => {
+    const offs = nodes.map((node) => node.subscribe(callback))
+    return () => {
+      for (const off of offs) off()
+    }
+  }
+}
+
+/**
+ * Resolves once `check` holds; re-checks whenever a wake source fires. Fails with DeadlineError
+ * (with the last value `describe` gave) after `ms`.
+ */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  wakes: readonly Wake[],
+  ms: number,
+  what: string,
+  describe: () => unknown = () => undefined,
+): Promise<void> {
+  let wake: () => void = () => undefined
+  let pending = true
+  const offs = wakes.map((w) =>
+    w(() => {
+      pending = true
+      wake()
+    }),
+  )
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), ms)
+  })
+  try {
+    for (;;) {
+      const woken = new Promise<'woken'>((resolve) => {
+        wake = () => resolve('woken')
+        if (pending) resolve('woken')
+      })
+      if ((await Promise.race([woken, expired])) === 'expired') {
+        throw new DeadlineError(
+          `timed out after ${ms} ms: ${what}; last seen ${JSON.stringify(await describe())}`,
+        )
+      }
+      pending = false
+      if (await check()) return
+    }
+  } finally {
+    clearTimeout(timer)
+    for (const off of offs) off()
+  }
+}
+
+/** Sorted copy, for comparing sets of strings. */
+export function sorted(values: Iterable<string>): string[] {
+  return [...values].sort()
+}
