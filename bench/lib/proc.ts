@@ -1,4 +1,4 @@
-/** Per-process resource counters from Linux /proc: CPU time and bytes written. */
+/** Per-process resource counters from Linux /proc: CPU time, bytes written, resident memory. */
 import { readFile } from 'node:fs/promises'
 
 /** Clock ticks per second of /proc/<pid>/stat times (getconf CLK_TCK; 100 on Linux). */
@@ -39,4 +39,12 @@ export function rates(
     cpuPercent: (to.cpuMs - from.cpuMs) / 10 / seconds,
     bytesPerSecond: (to.writtenBytes - from.writtenBytes) / seconds,
   }
+}
+
+/** Resident set size (VmRSS) of a process, in bytes. */
+export async function residentBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status)
+  if (rss === null) throw new Error(`no VmRSS for process ${pid}`)
+  return Number(rss[1]) * 1024
 }

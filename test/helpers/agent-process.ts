@@ -48,10 +48,26 @@ export const LOOPBACK_FLAGS = [
 
 const running = new Set<ChildProcess>()
 
+/** How to start the CLI: the sources under tsx by default, or another launcher (an installed bin). */
+export interface Launcher {
+  readonly command: string
+  readonly args: readonly string[]
+  readonly cwd: string
+  readonly env?: NodeJS.ProcessEnv
+}
+
+/** The repository's sources, run with tsx on this process's Node. */
+export const SOURCE_LAUNCHER: Launcher = { command: process.execPath, args: CLI, cwd: REPO_ROOT }
+
 /** Spawns `gossip-sd agent --json <flags>` and resolves once its ready line arrives. */
-export async function spawnAgent(flags: readonly string[], readyMs = 20_000): Promise<Agent> {
-  const child = spawn(process.execPath, [...CLI, 'agent', '--json', ...flags], {
-    cwd: REPO_ROOT,
+export async function spawnAgent(
+  flags: readonly string[],
+  readyMs = 20_000,
+  launcher: Launcher = SOURCE_LAUNCHER,
+): Promise<Agent> {
+  const child = spawn(launcher.command, [...launcher.args, 'agent', '--json', ...flags], {
+    cwd: launcher.cwd,
+    env: launcher.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   running.add(child)
@@ -115,9 +131,24 @@ export interface CliResult {
 }
 
 /** Runs one `gossip-sd` command to completion (killed by PID after `ms`). */
-export async function runCli(args: readonly string[], ms = 15_000): Promise<CliResult> {
-  const child = spawn(process.execPath, [...CLI, ...args], {
-    cwd: REPO_ROOT,
+export function runCli(
+  args: readonly string[],
+  ms = 15_000,
+  launcher: Launcher = SOURCE_LAUNCHER,
+): Promise<CliResult> {
+  return runProcess(launcher.command, [...launcher.args, ...args], launcher, ms)
+}
+
+/** Runs any command to completion, collecting its output (killed by PID after `ms`). */
+export async function runProcess(
+  command: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv },
+  ms: number,
+): Promise<CliResult> {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   running.add(child)
