@@ -14,12 +14,7 @@
 import { bytesEqual } from './bytes.ts'
 import { GossipSdError, type RejectionCode, StaleVersionError } from './errors.ts'
 import { type MembershipLimits, resolveLimits } from './limits.ts'
-import {
-  type ServiceChange,
-  ServiceSet,
-  type ServiceSetOptions,
-  TOMBSTONE_RETENTION_FACTOR,
-} from './service-set.ts'
+import { type ServiceChange, ServiceSet, type ServiceSetOptions } from './service-set.ts'
 import { openStatement, type Statement } from './statement.ts'
 import type * as wire from './wire.ts'
 
@@ -111,7 +106,7 @@ export class Replica {
       statement.kind === 'registration'
         ? Math.max(statement.instance.ttlMs, this.set.leaseCovering(statement))
         : statement.kind === 'tombstone'
-          ? statement.ttlMs * TOMBSTONE_RETENTION_FACTOR
+          ? this.set.tombstoneRetentionOf(statement)
           : this.set.retentionOf(statement)
     if (ageMs >= lifetime) {
       this.stats.expiredOnArrival++

@@ -31,8 +31,11 @@
  * max(TTL, lease) from it. A registration forwarded with an age beyond its TTL is still taken when
  * the owner's newest heartbeat here covers it with a lease that has not run out.
  *
- * Tombstones are kept for TOMBSTONE_RETENTION_FACTOR times the TTL of what they delete, which
- * outlives every copy of the deleted registration (no copy is refreshed after the delete).
+ * Tombstones are kept for TOMBSTONE_RETENTION_FACTOR times the longest a copy of what they
+ * delete may still be taken here: its TTL, or the lease of the owner's newest heartbeat when that
+ * is longer (a replica that missed the delete keeps the copy alive by the lease it was vouched
+ * with, and forwards it that old). That outlives every copy of the deleted registration (no copy
+ * is refreshed after the delete).
  */
 import { BucketFingerprints, type BucketSet, bucketBitsFor, inBucketSet } from './buckets.ts'
 import { END, EntryLists } from './entry-lists.ts'
@@ -44,6 +47,7 @@ import type {
   InstanceStatement,
   RegistrationStatement,
   Statement,
+  TombstoneStatement,
 } from './statement.ts'
 import { OWNER_DIGEST_BYTES } from './statement.ts'
 import { type Instance, ownerOfKey } from './types.ts'
@@ -225,6 +229,14 @@ export class ServiceSet {
     const vouched = this.#owners.vouched[owner]
     const vouchedAt = this.#owners.vouchedAt[owner] as number
     let deadline = Number.POSITIVE_INFINITY
+    // The heartbeat first: tombstones are kept by its lease only while it is remembered.
+    const heartbeat = this.#owners.heartbeat[owner]
+    if (heartbeat !== undefined) {
+      const forgetAt = (this.#owners.heartbeatAt[owner] as number) + this.retentionOf(heartbeat)
+      if (now >= forgetAt) this.#setHeartbeat(owner, undefined, Number.NaN)
+      else deadline = forgetAt
+    }
+    const leaseMs = this.#owners.heartbeat[owner]?.leaseMs ?? 0
     for (let e = entries.first(owner); e !== END; ) {
       const next = entries.next(e)
       const s = entries.statement(e)
@@ -232,7 +244,7 @@ export class ServiceSet {
       const due =
         s.kind === 'registration'
           ? liveUntil(s, refreshedAt, vouched, vouchedAt)
-          : ownDue(s, refreshedAt)
+          : refreshedAt + tombstoneRetention(s, leaseMs)
       if (now < due) {
         if (due < deadline) deadline = due
       } else {
@@ -240,12 +252,6 @@ export class ServiceSet {
         if (s.kind === 'registration') changes.push({ type: 'expired', instance: s.instance })
       }
       e = next
-    }
-    const heartbeat = this.#owners.heartbeat[owner]
-    if (heartbeat !== undefined) {
-      const forgetAt = (this.#owners.heartbeatAt[owner] as number) + this.retentionOf(heartbeat)
-      if (now >= forgetAt) this.#setHeartbeat(owner, undefined, Number.NaN)
-      else if (forgetAt < deadline) deadline = forgetAt
     }
     return deadline
   }
@@ -325,6 +331,13 @@ export class ServiceSet {
         out.push(owners.idOf(owner))
     }
     return out
+  }
+
+  /** How long a tombstone is kept here: see the design comment (tombstones). */
+  tombstoneRetentionOf(tombstone: TombstoneStatement): number {
+    const owner = this.#owners.slotOf(tombstone.owner)
+    const hb = owner === undefined ? undefined : this.#owners.heartbeat[owner]
+    return tombstoneRetention(tombstone, hb?.leaseMs ?? 0)
   }
 
   /** How long a heartbeat (and with it its owner's incarnation floor) is remembered. */
@@ -569,7 +582,9 @@ export class ServiceSet {
     const currentAt = owners.heartbeatAt[owner] as number
     const outcome = resolve(current, currentAt, statement, refreshedAt)
     if (outcome === 'stale' || outcome === 'duplicate') return outcome
-    if (current !== undefined && refreshedAt < currentAt) this.#clearDeadline(owner)
+    // A heartbeat refreshed earlier, or with a shorter lease (tombstones kept by it), may bring dues forward.
+    if (current !== undefined && (refreshedAt < currentAt || statement.leaseMs < current.leaseMs))
+      this.#clearDeadline(owner)
     else this.#dueBy(owner, refreshedAt + this.retentionOf(statement))
     this.#setHeartbeat(owner, outcome === 'refreshed' ? current : statement, refreshedAt)
     this.#vouch(owner)
@@ -765,11 +780,16 @@ function heartbeatCounterOf(heartbeat: HeartbeatStatement | undefined): bigint {
   return heartbeat?.version.counter ?? 0n
 }
 
-/** When a registration or tombstone runs out by its own refresh alone: a lower bound of its due. */
+/** When a registration or tombstone runs out by its own refresh alone (no lease): a lower bound of its due. */
 function ownDue(s: InstanceStatement, refreshedAt: number): number {
   return s.kind === 'registration'
     ? refreshedAt + s.instance.ttlMs
-    : refreshedAt + s.ttlMs * TOMBSTONE_RETENTION_FACTOR
+    : refreshedAt + tombstoneRetention(s, 0)
+}
+
+/** How long a tombstone is kept, given the lease of its owner's newest heartbeat (0: none). */
+function tombstoneRetention(s: TombstoneStatement, leaseMs: number): number {
+  return TOMBSTONE_RETENTION_FACTOR * Math.max(s.ttlMs, leaseMs)
 }
 
 /** True when the heartbeat is newer than the statement, so it vouches for it. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ServiceSet, TOMBSTONE_RETENTION_FACTOR } from '../../src/membership/service-set.ts'
+import { ServiceSet } from '../../src/membership/service-set.ts'
 import type { RegistrationStatement } from '../../src/membership/statement.ts'
 import { heartbeatFor, registration, signerFor, tombstone } from '../fixtures/statements.ts'
 
@@ -159,14 +159,24 @@ describe('service set', () => {
     assert.deepEqual(set.liveOwners(30_001, 3000), [])
   })
 
-  test('tombstones are collected after outliving the TTL of what they delete', () => {
+  test('tombstones are collected after outliving twice the TTL of what they delete', () => {
     const set = new ServiceSet()
     set.apply(tombstone(alice, at(1, 2), 'a', 'svc', 2000), 100)
-    set.expire(100 + 2000 * TOMBSTONE_RETENTION_FACTOR - 1)
+    set.expire(100 + 2 * 2000 - 1)
     assert.equal(set.size, 1)
-    set.expire(100 + 2000 * TOMBSTONE_RETENTION_FACTOR)
+    set.expire(100 + 2 * 2000)
     assert.equal(set.size, 0)
     assert.deepEqual(set.owners(), [])
+  })
+
+  test("tombstones outlive twice the lease of their owner's newest heartbeat when it is longer", () => {
+    const set = new ServiceSet()
+    set.apply(heartbeatFor(alice, at(1, 3), set, 20_000), 0)
+    set.apply(tombstone(alice, at(1, 2), 'a', 'svc', 2000), 100)
+    set.expire(100 + 2 * 20_000 - 1)
+    assert.equal(set.size, 1)
+    set.expire(100 + 2 * 20_000)
+    assert.equal(set.size, 0)
   })
 
   test('lookup by service and the service name index follow changes', () => {
