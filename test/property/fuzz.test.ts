@@ -1,21 +1,30 @@
 /**
  * Decoder fuzzing: 100,000 inputs, half random bytes and half mutations of valid frames (bit
  * flips, byte changes, insertions, deletions, truncations, splices of two frames), pushed through
- * the same path a node runs on every frame it receives. Nothing may throw anything but a named
+ * the same path a node runs on every frame it receives; every tenth input is a valid frame of two
+ * statements at random ages instead. Nothing may throw anything but a named
  * GossipSdError, and the replica's state must not move: the baseline already holds every valid
  * statement at the freshest refresh time, so the only way to change it would be to forge one.
+ *
+ * Each statement that reaches the replica is judged on its own: one whose envelope is exactly a
+ * valid statement's is a duplicate when the baseline holds it and stale otherwise (or dropped as
+ * expired when its age was mutated up); any other envelope is rejected by name.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import { GossipSdError } from '../../src/membership/errors.ts'
 import { decodeFrame, packFrames } from '../../src/membership/frame.ts'
 import { Replica } from '../../src/membership/replica.ts'
 import { seededRandom } from '../../src/util/random.ts'
 import { stateOf } from '../fixtures/snapshot.ts'
-import { universe } from './universe.ts'
+import { signatureOf, universeArbitrary } from './histories.ts'
+import { lifetimeOnArrival, modelState } from './model.ts'
 
 const INPUTS = 100_000
 const NOW = 1_000_000
+/** ServiceSet's default owner retention (10 min). */
+const DEFAULT_OWNER_RETENTION_MS = 600_000
 
 function mutate(frame: Uint8Array, other: Uint8Array, random: () => number): Uint8Array {
   const bytes = Array.from(frame)
@@ -45,46 +54,83 @@ function mutate(frame: Uint8Array, other: Uint8Array, random: () => number): Uin
   return Uint8Array.from(bytes)
 }
 
+/** Four generated universes, fixed by a seed: every kind of statement, equivocations included. */
+const universe = fc
+  .sample(universeArbitrary, { seed: 20261122, numRuns: 4 })
+  .flatMap((u) => u.statements)
+
 test(`decoder fuzz: ${INPUTS} random and mutated inputs, no crash, no state change`, () => {
   const replica = new Replica()
   for (const statement of universe) replica.applyVerified(statement, 0, NOW)
   const before = stateOf(replica.set)
-  const valid = universe.map(
+  const valid = new Map(universe.map((s) => [signatureOf(s), s]))
+  const model = modelState(universe.map((statement) => ({ statement, refreshedAt: NOW })))
+  const held = new Set([...model.values()].map((h) => signatureOf(h.statement)))
+  const frames = universe.map(
     (statement) => packFrames([{ statement, refreshedAt: NOW }], NOW, 1 << 20)[0] as Uint8Array,
   )
   const random = seededRandom(20261122)
-  const counts = { decoded: 0, rejectedFrames: 0, statementsSeen: 0 }
+  const counts = { genuine: 0, forged: 0 }
   for (let i = 0; i < INPUTS; i++) {
     const input =
-      i % 2 === 0
-        ? Uint8Array.from({ length: Math.floor(random() * 300) }, () => Math.floor(random() * 256))
-        : mutate(
-            valid[i % valid.length] as Uint8Array,
-            valid[(i * 7) % valid.length] as Uint8Array,
-            random,
-          )
+      i % 10 === 1
+        ? validFrame(random)
+        : i % 2 === 0
+          ? Uint8Array.from({ length: Math.floor(random() * 300) }, () =>
+              Math.floor(random() * 256),
+            )
+          : mutate(
+              frames[i % frames.length] as Uint8Array,
+              frames[(i * 7) % frames.length] as Uint8Array,
+              random,
+            )
     let frame: ReturnType<typeof decodeFrame>
     try {
       frame = decodeFrame(input, replica.limits)
     } catch (err) {
       assert.ok(err instanceof GossipSdError, `input ${i} threw ${String(err)}`)
-      counts.rejectedFrames++
       continue
     }
-    counts.decoded++
     for (const gossip of frame.gossip) {
-      counts.statementsSeen++
       const result = replica.receive(gossip, NOW)
-      assert.ok(
-        result.outcome !== 'accepted' && result.outcome !== 'refreshed',
-        `input ${i} changed state: ${result.outcome}`,
-      )
+      const signed = gossip.statement
+      const original = signed === undefined ? undefined : valid.get(hex(signed.signature))
+      const genuine =
+        signed !== undefined &&
+        original !== undefined &&
+        Buffer.compare(signed.body, original.signed.body) === 0 &&
+        Buffer.compare(signed.owner, original.signed.owner) === 0
+      if (genuine) {
+        counts.genuine++
+        const expected =
+          gossip.ageMs >= lifetimeOnArrival(original, model, DEFAULT_OWNER_RETENTION_MS)
+            ? 'expired-on-arrival'
+            : held.has(signatureOf(original))
+              ? 'duplicate'
+              : 'rejected'
+        assert.equal(result.outcome, expected, `input ${i}: a valid statement`)
+        if (result.outcome === 'rejected') assert.equal(result.error?.code, 'ERR_STALE_VERSION')
+      } else {
+        counts.forged++
+        assert.equal(result.outcome, 'rejected', `input ${i}: a forged statement was taken`)
+        assert.ok(result.error instanceof GossipSdError)
+      }
     }
   }
   assert.deepEqual(stateOf(replica.set), before)
-  assert.equal(counts.decoded + counts.rejectedFrames, INPUTS)
-  assert.ok(
-    counts.statementsSeen > 1000,
-    `mutations reached the statement path ${counts.statementsSeen} times`,
-  )
+  assert.ok(counts.genuine > 1000, `valid statements reached the replica ${counts.genuine} times`)
+  assert.ok(counts.forged > 1000, `forged statements reached the replica ${counts.forged} times`)
 })
+
+/** Two valid statements at random ages (some beyond their lifetimes), as one frame. */
+function validFrame(random: () => number): Uint8Array {
+  const pick = () => ({
+    statement: universe[Math.floor(random() * universe.length)] as (typeof universe)[number],
+    refreshedAt: NOW - Math.floor(random() * 60_000),
+  })
+  return packFrames([pick(), pick()], NOW, 1 << 20)[0] as Uint8Array
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex')
+}

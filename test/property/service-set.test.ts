@@ -12,19 +12,44 @@ import {
   openStatement,
   type Statement,
 } from '../../src/membership/statement.ts'
-import { compareVersions } from '../../src/membership/version.ts'
 import { seededRandom } from '../../src/util/random.ts'
-import { contentOf, liveOf, stateOf } from '../fixtures/snapshot.ts'
+import { stateOf } from '../fixtures/snapshot.ts'
 import { signerFor } from '../fixtures/statements.ts'
+import {
+  type Heard,
+  heardArbitrary,
+  heardUniverseArbitrary,
+  setFrom,
+  type Universe,
+  universeArbitrary,
+  universes,
+} from './histories.ts'
 import { crdtLaws } from './laws.ts'
-import { type Heard, heardArbitrary, setArbitrary, setFrom, TTL_MS, universe } from './universe.ts'
+import {
+  canonical,
+  canonicalContent,
+  floorsOf,
+  lifetimes,
+  liveKeys,
+  modelState,
+  registerOf,
+} from './model.ts'
 
-const RUNS = 1000
+const RUNS = 500
+/** The TTL of the hand-built owners below (the generated universes draw theirs). */
+const TTL_MS = 5000
+/** Owner retention the expiry property runs with: short, so heartbeats run out within a run. */
+const OWNER_RETENTION_MS = 30_000
+
+/** Three replicas' hearings of one universe. */
+const threeHeard = universeArbitrary.chain((universe) =>
+  fc.tuple(heardArbitrary(universe), heardArbitrary(universe), heardArbitrary(universe)),
+)
 
 describe('service set CRDT laws', () => {
   crdtLaws({
     name: 'service set',
-    arbitrary: setArbitrary,
+    triples: threeHeard.map(([a, b, c]) => [setFrom(a), setFrom(b), setFrom(c)] as const),
     merge: mergeSets,
     canonical: stateOf,
     numRuns: RUNS,
@@ -42,15 +67,37 @@ function shuffle<T>(items: readonly T[], seed: number): T[] {
 }
 
 describe('service set properties', () => {
-  test('any order or duplication of the same statements gives the same set', () => {
+  test('a replica holds what the model says, whatever the order, duplication and equivocation', () => {
+    fc.assert(
+      fc.property(heardUniverseArbitrary, fc.nat(), fc.nat(40), ({ heard }, seed, extra) => {
+        const expected = canonical(modelState(heard).values())
+        assert.deepEqual(canonical(setFrom(heard).rawEntries()), expected)
+        const duplicated = shuffle([...heard, ...heard.slice(0, extra)], seed)
+        assert.deepEqual(canonical(setFrom(duplicated).rawEntries()), expected)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  test('the join of two replicas holds what the model says of everything both heard', () => {
+    fc.assert(
+      fc.property(threeHeard, ([a, b]) => {
+        assert.deepEqual(
+          canonical(mergeSets(setFrom(a), setFrom(b)).rawEntries()),
+          canonical(modelState([...a, ...b]).values()),
+        )
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  test('expiry: nothing runs out early or lingers late, on the receiver clock', () => {
     fc.assert(
       fc.property(
-        fc.array(heardArbitrary, { maxLength: 30 }),
-        fc.nat(),
-        fc.nat(30),
-        (heard, seed, extra) => {
-          const duplicated = [...heard, ...heard.slice(0, extra)]
-          assert.deepEqual(stateOf(setFrom(shuffle(duplicated, seed))), stateOf(setFrom(heard)))
+        heardUniverseArbitrary,
+        fc.array(fc.integer({ min: 0, max: 60_000 }), { minLength: 1, maxLength: 6 }),
+        ({ universe, heard }, sweeps) => {
+          assertExpiry(universe, heard, sweeps)
         },
       ),
       { numRuns: RUNS },
@@ -60,12 +107,25 @@ describe('service set properties', () => {
   test('a replayed older statement never changes state', () => {
     fc.assert(
       fc.property(
-        setArbitrary,
-        fc.constantFrom(...universe),
-        fc.integer({ min: 0, max: 20_000 }),
-        (set, statement, refreshedAt) => {
-          const held = heldVersionFor(set, statement)
-          fc.pre(held !== undefined && compareVersions(statement.version, held) < 0)
+        heardUniverseArbitrary.chain(({ universe, heard }) =>
+          fc.record({
+            heard: fc.constant(heard),
+            statement: fc.constantFrom(...universe.statements),
+            refreshedAt: fc.integer({ min: 0, max: 20_000 }),
+          }),
+        ),
+        ({ heard, statement, refreshedAt }) => {
+          const held = modelState(heard)
+          const floor = floorsOf(heard).get(statement.owner)
+          const current = held.get(registerOf(statement))?.statement
+          const older =
+            (floor !== undefined && statement.version.incarnation < floor) ||
+            (current !== undefined &&
+              (statement.version.incarnation < current.version.incarnation ||
+                (statement.version.incarnation === current.version.incarnation &&
+                  statement.version.counter < current.version.counter)))
+          fc.pre(older)
+          const set = setFrom(heard)
           const before = stateOf(set)
           assert.equal(set.apply(statement, refreshedAt).outcome, 'stale')
           assert.deepEqual(stateOf(set), before)
@@ -76,16 +136,18 @@ describe('service set properties', () => {
   })
 
   test('any flipped byte is rejected by name, and the replica is unchanged', () => {
-    const replica = new Replica()
-    for (const statement of universe.slice(0, 5))
-      replica.receive({ statement: statement.signed, ageMs: 0 }, 0)
-    const before = stateOf(replica.set)
     fc.assert(
       fc.property(
-        fc.constantFrom(...universe),
+        universeArbitrary.chain((universe) =>
+          fc.tuple(fc.constant(universe), fc.constantFrom(...universe.statements)),
+        ),
         fc.nat(),
         fc.integer({ min: 1, max: 255 }),
-        (statement, position, mask) => {
+        ([universe, statement], position, mask) => {
+          const replica = new Replica()
+          for (const s of universe.statements.slice(0, 5))
+            replica.receive({ statement: s.signed, ageMs: 0 }, 0)
+          const before = stateOf(replica.set)
           const bytes = encodeSignedStatement(statement)
           const flipped = Uint8Array.from(bytes)
           const at = position % flipped.length
@@ -199,9 +261,9 @@ describe('service set properties', () => {
   test('bucket fingerprints follow the state held through merges and expiry', () => {
     fc.assert(
       fc.property(
-        fc.array(heardArbitrary, { maxLength: 30 }),
+        heardUniverseArbitrary,
         fc.array(fc.integer({ min: 0, max: 4 * TTL_MS }), { maxLength: 3 }),
-        (heard, sweeps) => {
+        ({ heard }, sweeps) => {
           const set = setFrom(heard)
           for (const at of sweeps.toSorted((x, y) => x - y)) set.expire(10_000 + at)
           const rebuilt = new ServiceSet()
@@ -244,11 +306,13 @@ function apply(to: ServiceSet, entries: readonly Entry[]): void {
 function assertExchangesConverge(exchange: (a: ServiceSet, b: ServiceSet) => void): void {
   fc.assert(
     fc.property(
-      fc.array(fc.array(heardArbitrary, { maxLength: 20 }), { minLength: 2, maxLength: 5 }),
+      universes({ equivocatingHeartbeats: false }).chain((universe) =>
+        fc.array(heardArbitrary(universe, 20), { minLength: 2, maxLength: 5 }),
+      ),
       fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 10 }),
       (starts, randomExchanges) => {
         const replicas = starts.map((heard: Heard[]) => setFrom(heard))
-        const union = replicas.reduce((acc, r) => mergeSets(acc, r), new ServiceSet())
+        const union = modelState(starts.flat())
         const at = (i: number) => replicas[i % replicas.length] as ServiceSet
         for (const [x, y] of randomExchanges) exchange(at(x), at(y))
         for (let i = 0; i + 1 < replicas.length; i++)
@@ -256,8 +320,8 @@ function assertExchangesConverge(exchange: (a: ServiceSet, b: ServiceSet) => voi
         for (let i = replicas.length - 2; i >= 0; i--)
           for (const _ of [1, 2]) exchange(at(i), at(i + 1))
         for (const r of replicas) {
-          assert.deepEqual(contentOf(r), contentOf(union))
-          assert.deepEqual(liveOf(r), liveOf(union))
+          assert.deepEqual(canonicalContent(r.rawEntries()), canonicalContent(union.values()))
+          assert.deepEqual(keysOf(r.instances()), liveKeys(union))
         }
       },
     ),
@@ -265,11 +329,42 @@ function assertExchangesConverge(exchange: (a: ServiceSet, b: ServiceSet) => voi
   )
 }
 
-function heldVersionFor(set: ServiceSet, statement: Statement) {
-  if (statement.kind === 'heartbeat') {
-    return [...set.rawEntries()].find(
-      (e) => e.statement.kind === 'heartbeat' && e.statement.owner === statement.owner,
-    )?.statement.version
+function keysOf(instances: readonly { key: string }[]): string[] {
+  return instances.map((i) => i.key).sort()
+}
+
+/**
+ * Sweeps a replica that heard `heard` at the given times (in order) and checks every statement
+ * against the model's lifetimes, and each sweep's expired changes against what vanished.
+ */
+function assertExpiry(
+  universe: Universe,
+  heard: readonly Heard[],
+  sweeps: readonly number[],
+): void {
+  const set = setFrom(heard, { ownerRetentionMs: OWNER_RETENTION_MS })
+  const bounds = lifetimes(heard, universe, OWNER_RETENTION_MS)
+  const held = modelState(heard)
+  let live = keysOf(set.instances())
+  for (const now of sweeps.toSorted((x, y) => x - y)) {
+    const expired = set.expire(now)
+    const registers = new Set([...set.rawEntries()].map((e) => registerOf(e.statement)))
+    for (const [register, { liveBefore, goneFrom }] of bounds) {
+      const kind = held.get(register)?.statement.kind
+      const what = `${kind} ${register.replaceAll('\n', '/')} at ${now} (live before ${liveBefore}, gone from ${goneFrom})`
+      if (now < liveBefore) assert.ok(registers.has(register), `ran out early: ${what}`)
+      if (now >= goneFrom) assert.ok(!registers.has(register), `lingered: ${what}`)
+    }
+    const after = keysOf(set.instances())
+    assert.deepEqual(
+      keysOf(expired.map((c) => c.instance)),
+      live.filter((k) => !after.includes(k)),
+      'a sweep reports as expired exactly the registrations it removed',
+    )
+    assert.ok(
+      expired.every((c) => c.type === 'expired'),
+      'a sweep reports only expiries',
+    )
+    live = after
   }
-  return set.get(statement.key)?.statement.version
 }
