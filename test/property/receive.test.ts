@@ -16,7 +16,13 @@ import fc from 'fast-check'
 import { Replica } from '../../src/membership/replica.ts'
 import { ServiceSet } from '../../src/membership/service-set.ts'
 import * as wire from '../../src/membership/wire.ts'
-import { heartbeatFor, registration, signerFor, tombstone } from '../fixtures/statements.ts'
+import {
+  heartbeatFor,
+  registration,
+  signedBody,
+  signerFor,
+  tombstone,
+} from '../fixtures/statements.ts'
 import {
   generatedSigner,
   type Heard,
@@ -190,12 +196,7 @@ describe('owner and signer', () => {
           assert.equal(a.error?.code, 'ERR_BAD_SIGNATURE')
           // A body naming another owner, signed (validly) by this key.
           const body = wire.StatementBody.decode(statement.signed.body)
-          const claimed = wire.StatementBody.encode({ ...body, owner: other.publicKey })
-          const forged = {
-            owner: signer.publicKey,
-            body: claimed,
-            signature: signer.sign(claimed),
-          }
+          const forged = signedBody(signer, { ...body, owner: other.publicKey })
           const b = replica.receive({ statement: forged, ageMs: 0 }, 0)
           assert.equal(b.outcome, 'rejected')
           assert.equal(b.error?.code, 'ERR_OWNER_MISMATCH')
