@@ -22,6 +22,7 @@ import type { MembershipLimits } from '../src/membership/limits.ts'
 import { openStatement, type Statement } from '../src/membership/statement.ts'
 import type * as wire from '../src/membership/wire.ts'
 
+/** How often the simulator's shared frame-decode and verification caches were hit. */
 export interface CodecCacheStats {
   frameDecodes: number
   frameHits: number

@@ -13,6 +13,7 @@ import type { Mesh } from '../src/mesh/mesh.ts'
 import type { ClusterListener } from './cluster.ts'
 import type { Violation } from './observer.ts'
 
+/** The election mode the simulated nodes run: default, or quorum with a clock-drift bound. */
 export type ElectionMode =
   | { readonly mode: 'default' }
   | { readonly mode: 'quorum'; readonly maxClockDriftRatio?: number }

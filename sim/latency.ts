@@ -5,6 +5,7 @@
  */
 import { ScenarioError } from './errors.ts'
 
+/** One-way delay of a link: fixed, uniform in a range, or normal (clamped at 0). */
 export type LatencySpec =
   | { readonly dist: 'fixed'; readonly ms: number }
   | { readonly dist: 'uniform'; readonly minMs: number; readonly maxMs: number }

@@ -38,6 +38,7 @@ export interface ReplayFile {
   readonly failure?: string
 }
 
+/** Reads a replay file written by a failed run: its seed and scenario, to run it again. */
 export function loadReplay(path: string): ReplayFile {
   const value = readJson(path)
   if (value === null || typeof value !== 'object' || !('seed' in value) || !('scenario' in value))

@@ -19,6 +19,7 @@ import type { Mesh } from '../src/mesh/mesh.ts'
 import type { ClusterListener } from './cluster.ts'
 import { emptyFingerprint, type Fingerprint, updateFingerprint } from './fingerprint.ts'
 
+/** A safety violation the observer saw: a resurrected instance, a term going back, two leaders. */
 export interface Violation {
   readonly at: number
   readonly kind: 'deleted-resurrected' | 'expired-resurrected' | 'term-decreased' | 'two-leaders'

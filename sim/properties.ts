@@ -15,11 +15,16 @@
  */
 import type { SimSummary } from './summary.ts'
 
+/** One property a run broke, with what was seen. */
 export interface PropertyFailure {
   readonly property: 'safety' | 'convergence' | 'leader-agreement'
   readonly message: string
 }
 
+/**
+ * Checks a run: no safety violation, convergence within `quietMs` of the last fault, leader
+ * agreement. Empty when all hold.
+ */
 export function checkProperties(s: SimSummary, quietMs: number): PropertyFailure[] {
   const failures: PropertyFailure[] = []
   for (const v of s.violations) {

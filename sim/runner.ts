@@ -36,12 +36,14 @@ import { TraceHash } from './trace.ts'
 /** Virtual time 0 of every run, as a wall-clock-like epoch (ms). */
 export const SIM_EPOCH = 1_700_000_000_000
 
+/** How to run a scenario: the seed of every random choice, and a progress callback. */
 export interface RunOptions {
   readonly seed: number
   /** Called now and then with the fraction of virtual time done. */
   readonly onProgress?: (fraction: number) => void
 }
 
+/** The mesh configuration a scenario runs with: its preset with its overrides. */
 export function meshConfigOf(scenario: Scenario): MeshConfig {
   const overrides = { cluster: `sim-${scenario.name}`, ...scenario.config }
   switch (scenario.preset) {
@@ -54,6 +56,9 @@ export function meshConfigOf(scenario: Scenario): MeshConfig {
   }
 }
 
+/**
+ * Runs a scenario on virtual time to its end and summarises it. The same seed gives the same run.
+ */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<SimSummary> {
   const wallStart = performance.now()
   const seed = options.seed >>> 0

@@ -19,12 +19,17 @@ export type NodeSelector =
   | { readonly leaderOf: string }
   | { readonly down: true }
 
+/** Link conditions as a scenario file states them (latency as a distribution). */
 export interface LinkConditionsSpec {
   readonly latency?: LatencySpec
   readonly loss?: number
   readonly duplication?: number
 }
 
+/**
+ * A fault the scenario injects at virtual time `at` (ms): partitions, heals, crashes, restarts,
+ * joins, link and clock changes.
+ */
 export type FaultEvent =
   | { readonly at: number; readonly type: 'partition'; readonly groups: readonly NodeSelector[] }
   | {
@@ -76,6 +81,7 @@ export type FaultEvent =
 
 export type FaultType = FaultEvent['type']
 
+/** The protocol timings a scenario may override. */
 export type MeshTimings = Omit<MeshConfig, 'cluster' | 'limits'>
 
 /** Nodes a join event adds: `count` is a fraction of the scenario's nodes, at least one. */
@@ -90,6 +96,10 @@ export function maxNodesOf(scenario: Scenario): number {
   return total
 }
 
+/**
+ * A simulated cluster: its size, protocol settings, network, faults and duration (see
+ * sim/scenarios/*.json).
+ */
 export interface Scenario {
   readonly name: string
   readonly description?: string

@@ -11,6 +11,7 @@ import type { Violation } from './observer.ts'
 import type { Sample } from './sampler.ts'
 import type { Scenario } from './scenario.ts'
 
+/** Percentiles of a set of measurements. */
 export interface Distribution {
   readonly count: number
   readonly p50: number
@@ -19,6 +20,7 @@ export interface Distribution {
   readonly max: number
 }
 
+/** An interval of virtual time during which one leader (or none) held for a service. */
 export interface LeaderSegment {
   readonly from: number
   readonly to: number
@@ -27,6 +29,9 @@ export interface LeaderSegment {
   readonly agreement: number
 }
 
+/**
+ * What a run measured: convergence, load, split brain and leader agreement, faults and violations.
+ */
 export interface SimSummary {
   readonly scenario: Scenario
   readonly seed: number

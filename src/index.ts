@@ -6,6 +6,8 @@
  *
  *   const node = await createNode({ cluster: 'shop' })
  *   await node.register({ service: 'cart', id: 'cart-1', addresses: ['10.0.0.7:8080'] })
+ *
+ * @module gossip-sd
  */
 
 export * from './contract.ts'

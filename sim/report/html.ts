@@ -11,6 +11,7 @@ const LEFT = 110
 const RIGHT = 20
 const MAX_SERVICES = 12
 
+/** A self-contained HTML report of a run (charts and the fault timeline). */
 export function renderHtml(s: SimSummary): string {
   const title = `gossip-sd sim: ${s.scenario.name}, ${s.nodes.slots} nodes, seed ${s.seed}`
   return `<!doctype html>

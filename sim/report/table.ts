@@ -1,6 +1,7 @@
 /** The terminal view of a run: a few aligned tables, plain text (no colours, pipe-friendly). */
 import type { SimSummary } from '../summary.ts'
 
+/** A plain-text table of a run's headline figures. */
 export function renderTable(s: SimSummary): string {
   const c = s.convergence
   const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'never' : `${v} ms`)

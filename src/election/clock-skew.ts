@@ -8,6 +8,9 @@
  */
 import { InvalidArgumentError, type Scheduler } from '../contract.ts'
 
+/**
+ * A clock that drifts from the one it wraps: an offset and a rate error (tests and the simulator).
+ */
 export interface ClockSkew {
   /** Constant offset from the shared clock. @default 0 */
   offsetMs?: number

@@ -24,6 +24,7 @@ import { leadershipId } from './term.ts'
 /** A registration this node owns, by handle (anything with its key) or by key. */
 export type OwnInstance = { readonly key: string } | string
 
+/** Leader election over one node's view of the service set (see src/election/README.md). */
 export interface Election {
   /** The leader of `service` as this node names it now, or undefined (none, or withheld). */
   leader(service: string): Leadership | undefined

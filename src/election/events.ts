@@ -19,6 +19,7 @@ export interface Leadership {
  */
 export type DemotionReason = 'superseded' | 'deregistered' | 'lapsed' | 'quorum-lost' | 'closed'
 
+/** What an election emits, in order: `demoted`, `leader`, `promoted`. */
 export type ElectionEvent =
   /** The leader of a service as this node names it changed; null when there is none. */
   | { readonly type: 'leader'; readonly service: string; readonly leader: Leadership | null }

@@ -55,6 +55,8 @@
  *   that sorts older because its owner's clock runs behind, may carry a lower term than one
  *   issued meanwhile: its writes are then rejected (safe, not live) until the next change of
  *   leader.
+ *
+ * @module gossip-sd/election
  */
 import type { DiscoveryNode } from '../contract.ts'
 import { type Election, ElectionShell } from './election.ts'

@@ -22,6 +22,7 @@ import {
 import { leaderOf } from './rules.ts'
 import { INITIAL_TERM_STATE, leadershipId, nextTerm, type TermState } from './term.ts'
 
+/** The leadership state of one service as this node sees it. */
 export interface ServiceLeadership {
   readonly terms: TermState
   /** The leader this node names, if any. */
@@ -32,6 +33,7 @@ export interface ServiceLeadership {
   readonly blocks: readonly HandoverBlock[]
 }
 
+/** The state of a service no one has led yet. */
 export const NO_LEADERSHIP: ServiceLeadership = Object.freeze({
   terms: INITIAL_TERM_STATE,
   current: undefined,
@@ -39,6 +41,7 @@ export const NO_LEADERSHIP: ServiceLeadership = Object.freeze({
   blocks: [],
 })
 
+/** What the election saw of one service at one instant. */
 export interface Observation {
   /** Live instances of the service. */
   readonly live: readonly Instance[]
@@ -49,6 +52,7 @@ export interface Observation {
   readonly quorum?: { readonly policy: QuorumPolicy; readonly majoritySince: number | undefined }
 }
 
+/** The next leadership state of a service after an observation (pure). */
 export function observe(state: ServiceLeadership, o: Observation): ServiceLeadership {
   const candidate = leaderOf(o.live)
   let leader = candidate

@@ -2,6 +2,7 @@
 import { InvalidElectionOptionsError } from './errors.ts'
 import type { QuorumPolicy } from './quorum.ts'
 
+/** Quorum mode: leadership only on a side that sees a majority, held by leases. */
 export interface QuorumOptions {
   /** Number of nodes in the cluster (every node running the mesh, with or without instances). */
   expectedNodes: number
@@ -9,6 +10,7 @@ export interface QuorumOptions {
   maxClockDriftRatio?: number
 }
 
+/** Options of createElection and node.election(). */
 export interface ElectionOptions {
   /** Withhold leadership from a side without a majority, with leases. @default undefined (off) */
   quorum?: QuorumOptions
@@ -21,7 +23,9 @@ export interface ResolvedElectionOptions {
   readonly checkIntervalMs: number
 }
 
+/** The clock rate error quorum mode assumes by default (1 %). */
 export const DEFAULT_MAX_CLOCK_DRIFT_RATIO = 0.01
+/** How often quorum mode re-checks leases and quorum, in ms. */
 export const DEFAULT_CHECK_INTERVAL_MS = 100
 
 export function resolveElectionOptions(options: ElectionOptions = {}): ResolvedElectionOptions {

@@ -39,6 +39,7 @@
  */
 import type { Instance } from '../contract.ts'
 
+/** The resolved quorum settings every check uses. */
 export interface QuorumPolicy {
   /** Nodes in the whole cluster; a side must see more than half of them. */
   readonly expectedNodes: number

@@ -34,6 +34,9 @@ import type * as wire from './wire.ts'
 
 const MAX_AGE_MS = 0xffff_ffff
 
+/**
+ * What one frame carries: signed statements, optionally a digest, and whether a reply is wanted.
+ */
 export interface FrameContent {
   gossip: wire.Gossip[]
   digest?: Digest
@@ -47,6 +50,7 @@ export function gossipOf(entry: Entry, now: number): wire.Gossip {
   return { statement: entry.statement.signed, ageMs: age }
 }
 
+/** Encodes one frame (no size limit: packFrames splits to a limit). */
 export function encodeFrame(content: FrameContent): Uint8Array {
   const { digest } = content
   return writeFrame({

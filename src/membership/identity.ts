@@ -24,6 +24,7 @@ export interface Signer {
   readonly publicKey: Uint8Array
   /** The owner's libp2p peer ID string. */
   readonly ownerId: string
+  /** Signs `body` (domain-separated) with the owner's Ed25519 key. */
   sign(body: Uint8Array): Uint8Array
 }
 

@@ -1,9 +1,12 @@
 /**
  * The core, `gossip-sd/membership`: records, signatures, the CRDT service set, frames, the
  * Transport seam, and the protocol driver (`Mesh`) that runs them over any Transport.
+ *
+ * @module gossip-sd/membership
  */
 
-export { Mesh, type MeshInit, type MeshStats } from '../mesh/mesh.ts'
+export { type ChangeListener, Mesh, type MeshInit, type MeshStats } from '../mesh/mesh.ts'
+export type { BucketSet } from './buckets.ts'
 export * from './errors.ts'
 export { decodeFrame, encodeFrame, type FrameContent, gossipOf, packFrames } from './frame.ts'
 export {
@@ -22,12 +25,17 @@ export {
   Replica,
   type ReplicaOptions,
   type ReplicaStats,
+  type StatementOpener,
 } from './replica.ts'
 export {
   type ApplyOutcome,
+  type ApplyResult,
+  type BucketDigest,
+  type Digest,
   type Entry,
   mergeSets,
   type OwnerSummary,
+  type Resolution,
   resolveEntry,
   type ServiceChange,
   ServiceSet,
@@ -38,11 +46,13 @@ export {
   decodeSignedStatement,
   encodeSignedStatement,
   type HeartbeatStatement,
+  type InstanceFields,
   type InstanceStatement,
   openStatement,
   type RegistrationStatement,
   SCHEMA_VERSION,
   type Statement,
+  type StatementContent,
   signStatement,
   type TombstoneStatement,
   validateInstance,

@@ -24,6 +24,7 @@ export interface MembershipLimits {
   maxFrameBytes: number
 }
 
+/** The limits every node applies unless configured otherwise. */
 export const DEFAULT_LIMITS: Readonly<MembershipLimits> = Object.freeze({
   maxStatementBytes: 128 * 1024,
   maxFieldBytes: 8192,
@@ -36,6 +37,7 @@ export const DEFAULT_LIMITS: Readonly<MembershipLimits> = Object.freeze({
   maxFrameBytes: 8 * 1024 * 1024,
 })
 
+/** The default limits with `overrides` applied. */
 export function resolveLimits(overrides: Partial<MembershipLimits> = {}): MembershipLimits {
   return { ...DEFAULT_LIMITS, ...overrides }
 }

@@ -10,6 +10,7 @@
  */
 import { capacityFor, grown } from './columns.ts'
 
+/** Owner IDs mapped to small dense indexes, shareable by the replicas of one process. */
 export class OwnerDirectory {
   readonly #indexOf = new Map<string, number>()
   readonly #free: number[] = []
@@ -22,6 +23,7 @@ export class OwnerDirectory {
     return this.ids.length
   }
 
+  /** The index of an owner, or undefined when no replica holds it. */
   indexOf(id: string): number | undefined {
     return this.#indexOf.get(id)
   }

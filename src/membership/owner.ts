@@ -21,11 +21,18 @@ import {
 import { type InstanceSpec, instanceKey } from './types.ts'
 import type { Version } from './version.ts'
 
+/**
+ * An incarnation above `previous` and not below the clock: a restart outranks every earlier
+ * statement.
+ */
 export function nextIncarnation(now: number, previous?: bigint): bigint {
   const fromClock = BigInt(Math.max(1, Math.floor(now)))
   return previous !== undefined && previous >= fromClock ? previous + 1n : fromClock
 }
 
+/**
+ * The owner this node is: signs its registrations, tombstones and heartbeats with rising versions.
+ */
 export class LocalOwner {
   readonly signer: Signer
   readonly incarnation: bigint

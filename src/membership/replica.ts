@@ -21,6 +21,7 @@ import type * as wire from './wire.ts'
 /** Verifies and parses a signed statement; throws a named error on bad input. */
 export type StatementOpener = (signed: wire.SignedStatement, limits: MembershipLimits) => Statement
 
+/** Options of a Replica. */
 export interface ReplicaOptions extends ServiceSetOptions {
   limits?: Partial<MembershipLimits>
   /** Verified statements remembered to skip re-verification of duplicates. @default 16384 */
@@ -29,6 +30,7 @@ export interface ReplicaOptions extends ServiceSetOptions {
   openStatement?: StatementOpener
 }
 
+/** What became of a received statement. */
 export type ReceiveOutcome =
   | 'accepted'
   | 'refreshed'
@@ -36,6 +38,7 @@ export type ReceiveOutcome =
   | 'expired-on-arrival'
   | 'rejected'
 
+/** A received statement's outcome, the changes it made, and its error if rejected. */
 export interface ReceiveResult {
   readonly outcome: ReceiveOutcome
   readonly changes: readonly ServiceChange[]
@@ -45,6 +48,7 @@ export interface ReceiveResult {
   readonly ownerOutOfSync?: string
 }
 
+/** Counts of received statements by outcome, and rejections by error code. */
 export interface ReplicaStats {
   accepted: number
   refreshed: number
@@ -68,6 +72,10 @@ export function emptyRejectionCounts(): Record<RejectionCode, number> {
 
 const NONE: readonly ServiceChange[] = Object.freeze([])
 
+/**
+ * A node's copy of the service set: verifies, validates and merges statements, counting what it
+ * drops.
+ */
 export class Replica {
   readonly set: ServiceSet
   readonly limits: MembershipLimits

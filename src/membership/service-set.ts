@@ -54,6 +54,7 @@ import { type Instance, ownerOfKey } from './types.ts'
 import { compareVersions } from './version.ts'
 import type * as wire from './wire.ts'
 
+/** Tombstones are kept this many TTLs, so a late copy of the registration cannot revive it. */
 export const TOMBSTONE_RETENTION_FACTOR = 2
 
 /** One statement as this replica holds it. */
@@ -70,8 +71,10 @@ export type ServiceChange =
   | { readonly type: 'deleted'; readonly instance: Instance }
   | { readonly type: 'expired'; readonly instance: Instance }
 
+/** What applying a statement did to the set. */
 export type ApplyOutcome = 'accepted' | 'refreshed' | 'duplicate' | 'stale'
 
+/** What applying a statement did: its outcome and the changes it made. */
 export interface ApplyResult {
   readonly outcome: ApplyOutcome
   readonly changes: readonly ServiceChange[]
@@ -108,6 +111,7 @@ export interface BucketDigest {
   readonly fingerprints: Uint8Array
 }
 
+/** Options of a ServiceSet. */
 export interface ServiceSetOptions {
   /**
    * How long an owner's newest heartbeat (and with it the owner's incarnation floor, which
@@ -132,6 +136,7 @@ const EMPTY_SUMMARY = Object.freeze({
   statementsHash: new Uint8Array(0),
 })
 
+/** The CRDT: registrations and tombstones per owner, merged by version, expiring by TTL. */
 export class ServiceSet {
   readonly ownerRetentionMs: number
   /** Registrations and tombstones held, over all owners. */
@@ -292,6 +297,7 @@ export class ServiceSet {
       }
   }
 
+  /** The entry held for an instance key, registration or tombstone. */
   get(key: string): Entry<InstanceStatement> | undefined {
     const ownerId = ownerOfKey(key)
     const owner = ownerId === undefined ? undefined : this.#owners.slotOf(ownerId)
@@ -305,6 +311,7 @@ export class ServiceSet {
     return this.#size
   }
 
+  /** The owners this set holds anything of. */
   owners(): string[] {
     const out: string[] = []
     for (const owner of this.#owners.slots()) out.push(this.#owners.idOf(owner))

@@ -37,6 +37,7 @@ import {
 import type { Version } from './version.ts'
 import * as wire from './wire.ts'
 
+/** The wire schema version this build writes and reads. */
 export const SCHEMA_VERSION = 1
 
 /** Shared copies of what repeats across instances (see intern.ts). */
@@ -54,12 +55,14 @@ interface StatementBase {
   readonly signed: wire.SignedStatement
 }
 
+/** An owner's signed registration of one instance. */
 export interface RegistrationStatement extends StatementBase {
   readonly kind: 'registration'
   readonly key: string
   readonly instance: Instance
 }
 
+/** An owner's signed deletion of one instance. */
 export interface TombstoneStatement extends StatementBase {
   readonly kind: 'tombstone'
   readonly key: string
@@ -68,6 +71,7 @@ export interface TombstoneStatement extends StatementBase {
   readonly ttlMs: number
 }
 
+/** An owner's signed liveness: its digest of what it holds, and its lease. */
 export interface HeartbeatStatement extends StatementBase {
   readonly kind: 'heartbeat'
   readonly ownerDigest: Uint8Array
@@ -76,7 +80,9 @@ export interface HeartbeatStatement extends StatementBase {
   readonly leaseMs: number
 }
 
+/** A statement about one instance: its registration or its tombstone. */
 export type InstanceStatement = RegistrationStatement | TombstoneStatement
+/** Any signed statement an owner makes. */
 export type Statement = InstanceStatement | HeartbeatStatement
 
 /** The fields validateInstance checks: shared by InstanceSpec and Instance. */
@@ -196,6 +202,7 @@ export function assertCanonical(canonical: Uint8Array, received: Uint8Array, wha
     throw new MalformedInputError(`${what} is not in canonical encoding`)
 }
 
+/** The wire bytes of a statement, signature included. */
 export function encodeSignedStatement(statement: Statement): Uint8Array {
   return wire.SignedStatement.encode(statement.signed)
 }

@@ -7,6 +7,7 @@
  */
 export type PeerEvent = { readonly type: 'connected' | 'disconnected'; readonly peer: string }
 
+/** What a transport calls back into the mesh. */
 export interface TransportHandlers {
   /**
    * A frame arrived. `from` is the neighbour that sent it (not necessarily the statements'
@@ -18,6 +19,7 @@ export interface TransportHandlers {
   onPeer(event: PeerEvent): void
 }
 
+/** The seam between the mesh and a network: libp2p, the in-memory network, or the simulator. */
 export interface Transport {
   /** This node's peer ID. */
   readonly localPeer: string

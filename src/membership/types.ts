@@ -1,12 +1,14 @@
 /** The user-facing shapes of a registration. They mirror go-micro's Service/Node/Endpoint/Value. */
 import type { Version } from './version.ts'
 
+/** A typed value of an endpoint's request or response (go-micro `registry.Value`). */
 export interface ServiceValue {
   name: string
   type: string
   values: ServiceValue[]
 }
 
+/** An endpoint an instance serves (go-micro `registry.Endpoint`). */
 export interface ServiceEndpoint {
   name: string
   request?: ServiceValue

@@ -9,6 +9,7 @@ export interface Version {
   readonly counter: bigint
 }
 
+/** Orders two versions: incarnation first, then counter. */
 export function compareVersions(a: Version, b: Version): -1 | 0 | 1 {
   if (a.incarnation !== b.incarnation) return a.incarnation < b.incarnation ? -1 : 1
   if (a.counter !== b.counter) return a.counter < b.counter ? -1 : 1

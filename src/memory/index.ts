@@ -1,4 +1,8 @@
-/** The in-memory network and cluster: `gossip-sd/memory`, for tests, demos and the simulator. */
+/**
+ * The in-memory network and cluster: `gossip-sd/memory`, for tests, demos and the simulator.
+ *
+ * @module gossip-sd/memory
+ */
 
 export { seededRandom } from '../util/random.ts'
 export {

@@ -11,6 +11,7 @@ import { Mesh } from '../mesh/mesh.ts'
 import { VirtualScheduler } from '../mesh/scheduler.ts'
 import { type LinkConditions, MemoryNetwork } from './memory.ts'
 
+/** A started in-memory cluster: the clock, the network and its nodes. */
 export interface MemoryCluster {
   readonly scheduler: VirtualScheduler
   readonly network: MemoryNetwork
@@ -38,6 +39,7 @@ export class StillPendingError extends GossipSdError<'ERR_STILL_PENDING'> {
 /** Virtual time `settle` and `run` move per step, between turns of the event loop. */
 const SETTLE_STEP_MS = 10
 
+/** Options of startMemoryCluster: link conditions, protocol timing and seed. */
 export interface MemoryClusterOptions extends Partial<LinkConditions> {
   /** Protocol timing. @default localMeshConfig() */
   config?: MeshConfig
@@ -77,6 +79,7 @@ export async function advanceUntilSettled<T>(
   return watched
 }
 
+/** Starts `size` meshes on one in-memory network and one virtual clock. */
 export async function startMemoryCluster(
   size: number,
   options: MemoryClusterOptions = {},

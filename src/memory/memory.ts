@@ -13,6 +13,7 @@ import type { PeerEvent, Transport, TransportHandlers } from '../membership/tran
 import { type Scheduler, systemScheduler } from '../mesh/scheduler.ts'
 import { seededRandom } from '../util/random.ts'
 
+/** How the in-memory network treats every frame: delay, jitter, loss and duplication. */
 export interface LinkConditions {
   /** Base one-way delay in ms. @default 0 */
   latencyMs: number
@@ -24,12 +25,14 @@ export interface LinkConditions {
   duplication: number
 }
 
+/** Options of a MemoryNetwork: its clock, seed and link conditions. */
 export interface MemoryNetworkOptions extends Partial<LinkConditions> {
   scheduler?: Scheduler
   /** Seed of all random choices (loss, jitter, duplication). @default 1 */
   seed?: number
 }
 
+/** Frames delivered, dropped and duplicated, and bytes delivered. */
 export interface MemoryNetworkStats {
   delivered: number
   dropped: number
@@ -73,6 +76,10 @@ class MemoryTransport implements Transport {
   }
 }
 
+/**
+ * An in-memory network for tests and demos: transports on one virtual clock, with link conditions
+ * and partitions.
+ */
 export class MemoryNetwork {
   readonly scheduler: Scheduler
   readonly conditions: LinkConditions
@@ -151,6 +158,7 @@ export class MemoryNetwork {
     )
   }
 
+  /** The peers `peer` can reach now (partitions considered). */
   neighbours(peer: string): string[] {
     return [...this.#transports.keys()].filter((other) => this.connected(peer, other))
   }

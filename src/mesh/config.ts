@@ -15,6 +15,7 @@
  */
 import { type MembershipLimits, resolveLimits } from '../membership/limits.ts'
 
+/** Protocol timing and limits of a mesh; presets build it (lanMeshConfig and others). */
 export interface MeshConfig {
   /** Cluster name: peers with different names ignore each other. @default 'default' */
   cluster: string

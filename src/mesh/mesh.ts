@@ -72,6 +72,7 @@ const STRETCHED_HEARTBEAT_JITTER = 0.1
 /** A pull covers every owner when at least 1/FULL_PULL_SHARE of the owners held are out of sync. */
 const FULL_PULL_SHARE = 4
 
+/** What a Mesh runs on: its transport, signer, clock and configuration. */
 export interface MeshInit {
   transport: Transport
   signer: Signer
@@ -94,6 +95,7 @@ export interface MeshInit {
   ownerDirectory?: OwnerDirectory
 }
 
+/** Counters of a mesh: frames and bytes, syncs, leave confirmations, and its replica's. */
 export interface MeshStats extends ReplicaStats {
   framesReceived: number
   framesRejected: number
@@ -107,6 +109,7 @@ export interface MeshStats extends ReplicaStats {
   leaveUnconfirmed: number
 }
 
+/** Receives every batch of changes to the service set, synchronously. */
 export type ChangeListener = (changes: readonly ServiceChange[]) => void
 
 export class Mesh implements DiscoveryNode {
@@ -196,6 +199,7 @@ export class Mesh implements DiscoveryNode {
     return this.#state === 'running'
   }
 
+  /** Starts the transport, then heartbeats, anti-entropy and expiry. Once. */
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new InvalidArgumentError('a mesh starts once')
     this.#state = 'running'
@@ -327,6 +331,7 @@ export class Mesh implements DiscoveryNode {
     return this.#schedule
   }
 
+  /** A snapshot of the counters. */
   stats(): MeshStats {
     return { ...this.replica.stats, rejected: { ...this.replica.stats.rejected }, ...this.#stats }
   }

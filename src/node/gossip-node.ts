@@ -32,6 +32,7 @@ export interface GossipNode extends DiscoveryNode {
   readonly cluster: string
   /** Addresses other nodes can dial, each ending in /p2p/<peer id>. */
   addresses(): string[]
+  /** A snapshot of the counters. */
   stats(): GossipNodeStats
   /** Heartbeat and anti-entropy intervals in force for the cluster size this node sees now. */
   heartbeatSchedule(): HeartbeatSchedule

@@ -39,6 +39,7 @@ export interface Libp2pTransportInit {
   dialTimeoutMs: number
 }
 
+/** Counters of the libp2p transport's sync streams. */
 export interface TransportStats {
   /** Sync streams aborted because a peer announced a frame above maxFrameBytes. */
   oversizeFrames: number

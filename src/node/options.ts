@@ -16,6 +16,7 @@ export class InvalidNodeOptionError extends InvalidArgumentError {
   }
 }
 
+/** Options of createNode. Every one is validated before anything opens. */
 export interface NodeOptions {
   /** Cluster name: nodes gossip only with their own cluster. Letters, digits, `-`, `_`. @default 'default' */
   cluster?: string

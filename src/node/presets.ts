@@ -11,10 +11,13 @@
  */
 import { lanMeshConfig, localMeshConfig, type MeshConfig, wanMeshConfig } from '../mesh/config.ts'
 
+/** Timing presets: `lan` (default), `wan`, `local` (one host, fast timers). */
 export type PresetName = 'lan' | 'wan' | 'local'
 
+/** The preset names, for validation and help text. */
 export const PRESET_NAMES: readonly PresetName[] = ['lan', 'wan', 'local']
 
+/** libp2p settings a preset chooses: gossipsub degrees, connection limits, timeouts. */
 export interface Libp2pTuning {
   /** Gossipsub target mesh degree: peers each message is forwarded to. @default 4 (gossipsub: 6) */
   meshDegree: number

@@ -20,6 +20,7 @@ import { requireNonEmptyString, requireString } from '../shared/validate.ts'
 import { NameTakenError } from './errors.ts'
 import { MeshWatcher, type Watcher } from './watcher.ts'
 
+/** A registration under a prefix that also watches the prefix (biregister `Register`). */
 export interface Register extends Watcher {
   /** The full key: prefix + name. */
   myKey(): string

@@ -19,10 +19,13 @@ import { type Change, ChangeOp, type Leader } from './types.ts'
 /** Changes buffered for a reader of changes() before new ones are dropped (biregister's channel size). */
 export const DEFAULT_CHAN_SIZE = 10_000
 
+/** The names and values registered under a prefix, kept current (biregister `Watcher`). */
 export interface Watcher {
   /** name -> value for every name under the prefix. */
   getAll(): Record<string, string>
+  /** Every registered name under the prefix. */
   getNames(): string[]
+  /** Every registered value under the prefix. */
   getValues(): string[]
   /** The value of `name`, or undefined when it is not registered (Go returns ""). */
   getValueByName(name: string): string | undefined

@@ -1,6 +1,8 @@
 /**
  * Bridges between a gossip-sd mesh and the stores Go services already use, in the layouts the
  * Go libraries write: `createBridge(node, { backend })` with a backend per store.
+ *
+ * @module gossip-sd/compat/bridges
  */
 export {
   type Bridge,
@@ -16,6 +18,7 @@ export { type GoKitEtcdClientOptions, newGoKitEtcdClient } from './etcd/gokit-cl
 export {
   biregisterLayout,
   CREATE_REVISION_METADATA,
+  type EtcdKeyValue,
   type EtcdLayout,
   type EtcdLayoutName,
   etcdLayout,

@@ -42,6 +42,7 @@ interface Registration {
   readonly withdrawn: AbortController
 }
 
+/** flynn discoverd's Client over the mesh: register, look up, watch and elect per service. */
 export interface Client {
   /** Announces `addr` (":port" expands to the node's host) under `name`. */
   register(name: string, addr: string): Promise<void>

@@ -2,6 +2,8 @@
  * flynn discoverd's client over a gossip-sd node: registration (with attributes, standby and
  * sets), services(name, timeout), and ServiceSet with oldest-registration-wins leaders.
  * Channels become async iterators; `Leaders()`/`Watch()` streams end when the set closes.
+ *
+ * @module gossip-sd/compat/discoverd
  */
 export { TimeoutError } from '../shared/errors.ts'
 export * as balancer from './balancer.ts'

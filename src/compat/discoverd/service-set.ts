@@ -19,6 +19,7 @@ import { matchesAll, requireStringMap } from '../shared/validate.ts'
 import { toService, toUpdate } from './convert.ts'
 import type { Service, ServiceUpdate } from './types.ts'
 
+/** The live members of one service, kept current, with its leader (discoverd `ServiceSet`). */
 export interface ServiceSet {
   /** The address this set's own registration uses (registerWithSet), or "". */
   selfAddr(): string

@@ -19,6 +19,7 @@ export interface SrvRecord {
 /** Resolves SRV records for a name (go-kit `dnssrv.Lookup`). */
 export type SrvLookup = (name: string) => Promise<readonly SrvRecord[]>
 
+/** Options of the DNS SRV Instancer. */
 export interface DnsSrvOptions {
   /** @default dns.promises.resolveSrv (the system resolver) */
   lookup?: SrvLookup

@@ -12,6 +12,7 @@ import { InvalidArgumentError, type Scheduler, systemScheduler } from '../../con
 import { requireDuration, requireFunction } from '../shared/validate.ts'
 import type { Closer, Endpoint, Event, EventListener, Factory, Instancer } from './types.ts'
 
+/** Options of an Endpointer. */
 export interface EndpointerOptions {
   /**
    * Invalidate the endpoints this many ms after the Instancer reports an error (go-kit
@@ -22,6 +23,10 @@ export interface EndpointerOptions {
   scheduler?: Scheduler
 }
 
+/**
+ * Endpoints built from an Instancer's instances by a Factory, kept current (go-kit
+ * `sd.Endpointer`).
+ */
 export interface Endpointer<Request = unknown, Response = unknown> {
   /** The current endpoints in instance order; throws the Instancer's error once invalidated. */
   endpoints(): Endpoint<Request, Response>[]

@@ -2,6 +2,8 @@
  * go-kit's `sd` over a gossip-sd node: Instancer/Registrar (mesh-native and sd/etcd-shaped),
  * FixedInstancer, Endpointer with Factory and closers, and `lb` balancers with retry.
  * Channels become listeners and async iterators; contexts become AbortSignals.
+ *
+ * @module gossip-sd/compat/gokit
  */
 export { InstanceCache } from './cache.ts'
 export {

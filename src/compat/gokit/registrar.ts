@@ -8,6 +8,7 @@ import {
 import { requireNode } from '../shared/validate.ts'
 import type { Registrar } from './types.ts'
 
+/** A Registrar that registers `spec` on `node` (go-kit `sd.Registrar`). */
 export function newRegistrar(node: DiscoveryNode, spec: InstanceSpec): Registrar {
   requireNode(node)
   if (spec === null || typeof spec !== 'object') {

@@ -32,7 +32,9 @@ export interface Instancer {
  * Unlike Go (which logs), failures surface as rejected promises with named errors.
  */
 export interface Registrar {
+  /** Registers the instance; resolves once it is pushed. */
   register(): Promise<void>
+  /** Deregisters the instance (a tombstone). Idempotent. */
   deregister(): Promise<void>
 }
 
@@ -44,6 +46,7 @@ export type Endpoint<Request = unknown, Response = unknown> = (
 
 /** Cleans up what a Factory built (go-kit's `io.Closer`). */
 export interface Closer {
+  /** Releases what the endpoint holds. */
   close(): void | Promise<void>
 }
 

@@ -6,6 +6,7 @@
 import type { ServiceChange } from '../../contract.ts'
 import type { Service } from './types.ts'
 
+/** What a go-micro watch Result reports, as go-micro's numeric `EventType`. */
 export const EventType = {
   /** A new service node was registered. */
   Create: 0,
@@ -16,6 +17,7 @@ export const EventType = {
 } as const
 export type EventType = (typeof EventType)[keyof typeof EventType]
 
+/** go-micro's `Result.Action` strings. */
 export type Action = 'create' | 'delete' | 'update'
 
 const ACTIONS: Readonly<Record<EventType, Action>> = {

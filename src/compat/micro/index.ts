@@ -2,6 +2,8 @@
  * go-micro's `registry` package over a gossip-sd node. Port by changing imports:
  * `registry.NewRegistry()` becomes `newRegistry(node)`, `r.GetService(name)` becomes
  * `await r.getService(name)`, `w.Next()` becomes `await w.next()`.
+ *
+ * @module gossip-sd/compat/micro
  */
 
 export { TimeoutError } from '../shared/errors.ts'

@@ -25,6 +25,7 @@ export interface TlsConfig {
   preSharedKey: Uint8Array
 }
 
+/** go-micro registry options. */
 export interface Options {
   /** Bootstrap peers of the node (go-micro registry addresses). @default [] */
   addrs: string[]
@@ -40,11 +41,13 @@ export interface Options {
   tlsConfig?: TlsConfig
 }
 
+/** Options of one register call (go-micro `RegisterOption`s). */
 export interface RegisterOptions {
   /** TTL of the registered nodes, in ms (go-micro `RegisterTTL`). @default the node's default TTL */
   ttl?: number
 }
 
+/** Options of one watch call (go-micro `WatchOption`s). */
 export interface WatchOptions {
   /** Only watch this service; all services when absent (go-micro `WatchService`). */
   service?: string

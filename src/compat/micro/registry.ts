@@ -18,6 +18,7 @@ import {
 import type { Service } from './types.ts'
 import { MeshWatcher, type Watcher } from './watcher.ts'
 
+/** go-micro's `registry.Registry` over a discovery node. */
 export interface Registry {
   /** Applies options over the current ones (go-micro `Init`). */
   init(options?: Partial<Options>): void

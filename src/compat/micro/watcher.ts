@@ -7,6 +7,7 @@ import { instanceToService } from './convert.ts'
 import { WatcherStoppedError } from './errors.ts'
 import { eventTypeOf, type Result, resultOf } from './event.ts'
 
+/** go-micro's `registry.Watcher`: changes after watch(), one Result at a time. */
 export interface Watcher {
   /** Waits for the next change; rejects with WatcherStoppedError once stop() was called. */
   next(): Promise<Result>

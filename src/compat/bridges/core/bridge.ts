@@ -31,8 +31,10 @@ import type { StoreBackend, StoreEntry } from './store.ts'
 /** Metadata key naming where an imported instance came from: `<backend id>|<entry name>`. */
 export const ORIGIN_METADATA = 'gossip-sd.bridge.origin'
 
+/** Where a bridge stands: connecting to its store, live, down (retrying), or closed. */
 export type BridgeState = 'connecting' | 'live' | 'down' | 'closed'
 
+/** A bridge's state and counters. */
 export interface BridgeStats {
   readonly store: string
   readonly state: BridgeState
@@ -48,6 +50,7 @@ export interface BridgeStats {
   readonly lastError?: string
 }
 
+/** Options of createBridge: the store backend, the mesh name, retry backoff and callbacks. */
 export interface BridgeOptions {
   readonly backend: StoreBackend
   /**
@@ -66,8 +69,10 @@ export interface BridgeOptions {
   readonly onStateChange?: (state: BridgeState) => void
 }
 
+/** A running bridge between a node and one store. */
 export interface Bridge {
   readonly state: BridgeState
+  /** Counters and state of the bridge. */
   stats(): BridgeStats
   /** Resolves after the next pass that finds nothing left to do (tests, benchmarks). */
   synced(): Promise<void>

@@ -33,6 +33,10 @@ export interface ExportEntry {
   readonly value: string
 }
 
+/**
+ * The store side of a bridge: list, watch, write and delete keys of one layout in one external
+ * store.
+ */
 export interface StoreBackend {
   /** Names the store and layout, e.g. "etcd go-kit /services/": the imported instances' origin. */
   readonly id: string

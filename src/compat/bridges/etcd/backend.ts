@@ -29,6 +29,7 @@ function prefixEnd(prefix: Buffer): Buffer {
 /** Where bridges register their leases. */
 export const MARKER_PREFIX = '/gossip-sd/bridges/'
 
+/** Where the etcd backend connects and which key layout it reads and writes. */
 export interface EtcdBackendOptions {
   /** etcd endpoints with their scheme, e.g. ["http://127.0.0.1:2379"] (go-kit's machines). */
   readonly endpoints: readonly string[]

@@ -11,6 +11,7 @@ import { type EtcdClient, NoKeyError, NoValueError, type Service } from '../../g
 import { Channel } from '../../shared/channel.ts'
 import { requireString } from '../../shared/validate.ts'
 
+/** Options of the go-kit etcd Client served by a real etcd. */
 export interface GoKitEtcdClientOptions {
   /** Ends every watch when it aborts (go-kit's NewClient context). */
   readonly signal?: AbortSignal
@@ -112,7 +113,10 @@ function requireKey(service: unknown): string {
 export function newGoKitEtcdClient(
   endpoints: readonly string[],
   options: GoKitEtcdClientOptions = {},
-): EtcdClient & { close(): Promise<void> } {
+): EtcdClient & {
+  /** Ends every lease and the connection. */
+  close(): Promise<void>
+} {
   if (!Array.isArray(endpoints) || endpoints.length === 0) {
     throw new InvalidArgumentError('newGoKitEtcdClient needs at least one endpoint')
   }

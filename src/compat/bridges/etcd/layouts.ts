@@ -19,6 +19,7 @@ import { instanceToService, requireService, serviceToSpecs } from '../../micro/c
 import { keyOf, keyToRef } from '../../shared/keyspace.ts'
 import type { ExportEntry } from '../core/store.ts'
 
+/** The key layouts a bridge can mirror. */
 export type EtcdLayoutName = 'go-kit' | 'go-micro' | 'biregister'
 
 /** One etcd key as a layout sees it. */
@@ -28,6 +29,7 @@ export interface EtcdKeyValue {
   readonly createRevision: string
 }
 
+/** How instances map to etcd keys and values for one Go library's conventions. */
 export interface EtcdLayout {
   readonly name: EtcdLayoutName
   /** Every key of the layout lies under this prefix. */
@@ -36,6 +38,7 @@ export interface EtcdLayout {
   readonly createOnly: boolean
   /** Reads entries in this order (biregister: by create revision). */
   order(entries: EtcdKeyValue[]): EtcdKeyValue[]
+  /** The key and value an instance is exported as, or undefined when the layout cannot hold it. */
   encode(instance: Instance): ExportEntry | undefined
   /** The instance a key holds, or undefined when it holds none the layout can read. */
   decode(entry: EtcdKeyValue): InstanceSpec | undefined
@@ -56,6 +59,7 @@ function asListed(entries: EtcdKeyValue[]): EtcdKeyValue[] {
   return entries
 }
 
+/** go-kit etcdv3's layout: prefix + service/id holds the instance's address. */
 export function goKitLayout(prefix: string): EtcdLayout {
   const root = requirePrefix(prefix)
   return {
@@ -102,6 +106,7 @@ function goJson(instance: Instance): string {
   })
 }
 
+/** go-micro's layout: /micro/registry/<service>/<node id> holds the Service as JSON. */
 export function goMicroLayout(): EtcdLayout {
   return {
     name: 'go-micro',
@@ -126,6 +131,7 @@ export function goMicroLayout(): EtcdLayout {
 /** Metadata key carrying a biregister key's create revision. */
 export const CREATE_REVISION_METADATA = 'biregister.createRevision'
 
+/** biregister's layout: prefix + name holds the value. */
 export function biregisterLayout(prefix: string): EtcdLayout {
   const root = requirePrefix(prefix)
   return {

@@ -12,6 +12,7 @@ import { instancesUnder, keyToRef, keyValueOf, underPrefix } from '../../shared/
 import { requireNode, requireString } from '../../shared/validate.ts'
 import { type EtcdClient, NoKeyError, NoValueError, type Service } from './client.ts'
 
+/** Options of the go-kit etcd Client served by the mesh. */
 export interface MeshClientOptions {
   /** Ends every watch when it aborts (go-kit's NewClient context). */
   signal?: AbortSignal

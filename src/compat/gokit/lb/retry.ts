@@ -38,6 +38,7 @@ export type RetryCallback = (
   received: Error,
 ) => readonly [keepTrying: boolean, replacement?: Error]
 
+/** Options of retry. */
 export interface RetryOptions {
   /** Clock for the timeout. @default systemScheduler */
   scheduler?: Scheduler
