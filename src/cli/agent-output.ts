@@ -13,6 +13,8 @@ export interface ReadyInfo {
   readonly peerId: string
   readonly addresses: readonly string[]
   readonly control: string
+  /** Insecure settings in use (no pre-shared key), also said on stderr. */
+  readonly warnings: readonly string[]
 }
 
 export interface AgentOutput {
@@ -48,7 +50,10 @@ export function tableOutput(node: GossipNode, out: NodeJS.WriteStream): AgentOut
   ticker?.unref()
   return {
     ready: (info) => {
-      header = `gossip-sd agent ${shortPeerId(info.peerId)}  control: ${info.control}\n${info.addresses.join('\n')}\n`
+      header = `gossip-sd agent ${shortPeerId(info.peerId)}  control: ${info.control}\n${[
+        ...info.warnings.map((warning) => `WARNING: ${warning}`),
+        ...info.addresses,
+      ].join('\n')}\n`
       draw()
     },
     changes: draw,

@@ -1,6 +1,10 @@
-/** The client side of the control API (see control-server.ts): JSON requests and NDJSON streams. */
+/**
+ * The client side of the control API (see control-server.ts): JSON requests and NDJSON streams,
+ * each carrying the agent's token, read from its file (control-token.ts) for every request.
+ */
 import { type IncomingMessage, request } from 'node:http'
 import { createInterface } from 'node:readline'
+import { readToken } from './control-token.ts'
 import { type ControlEndpoint, formatEndpoint } from './endpoint.ts'
 
 /** The agent answered with an error, or could not be reached. The CLI exits with code 1. */
@@ -8,12 +12,17 @@ export class ControlError extends Error {
   override readonly name = 'ControlError'
 }
 
-function open(
+async function open(
   endpoint: ControlEndpoint,
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
 ): Promise<IncomingMessage> {
+  const unreachable = (reason: string): ControlError =>
+    new ControlError(`cannot reach the agent at ${formatEndpoint(endpoint)}: ${reason}`)
+  const token = await readToken(endpoint).catch((err: unknown) => {
+    throw unreachable(err instanceof Error ? err.message : String(err))
+  })
   const payload = body === undefined ? undefined : JSON.stringify(body)
   return new Promise((resolve, reject) => {
     const req = request(
@@ -26,15 +35,14 @@ function open(
         // One connection per request: a kept-alive socket that the agent times out just as a
         // request reuses it fails with ECONNRESET.
         agent: false,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        },
       },
       resolve,
     )
-    req.once('error', (err) =>
-      reject(
-        new ControlError(`cannot reach the agent at ${formatEndpoint(endpoint)}: ${err.message}`),
-      ),
-    )
+    req.once('error', (err) => reject(unreachable(err.message)))
     req.end(payload)
   })
 }

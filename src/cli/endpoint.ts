@@ -1,6 +1,7 @@
 /**
  * The agent's control endpoint: a unix socket path, or a TCP port on loopback. Only loopback
- * hosts are accepted: the control API can register and delete services and has no auth.
+ * hosts are accepted: the control API can register and delete services, and its token (see
+ * control-token.ts) is the only thing between it and any local process.
  */
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -33,9 +34,17 @@ export function formatEndpoint(endpoint: ControlEndpoint): string {
     : `${endpoint.host}:${endpoint.port}`
 }
 
-/** The agent's default: a unix socket in the OS temp dir, named after the cluster and pid. */
+/**
+ * This user's directory for control sockets and tokens: `gossip-sd-<uid>` in the OS temp dir
+ * (created 0700 and checked by control-token.ts before use).
+ */
+export function runDirectory(): string {
+  return join(tmpdir(), `gossip-sd-${process.getuid?.() ?? 'user'}`)
+}
+
+/** The agent's default: a unix socket in this user's run directory, named after the cluster and pid. */
 export function defaultEndpoint(cluster: string, pid: number): ControlEndpoint {
-  return { kind: 'unix', path: join(tmpdir(), `gossip-sd-${cluster}-${pid}.sock`) }
+  return { kind: 'unix', path: join(runDirectory(), `${cluster}-${pid}.sock`) }
 }
 
 /** The endpoint a client command talks to: --control, else $GOSSIP_SD_CONTROL. */

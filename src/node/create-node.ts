@@ -1,7 +1,8 @@
 /**
  * `createNode`: options in, a started node out. Order matters: validate everything, load the
  * identity (and bump the persisted incarnation), build libp2p, then start the mesh, which starts
- * the transport and with it libp2p. A failure at any step leaves nothing running.
+ * the transport and with it libp2p. A failure at any step leaves nothing running and the key
+ * file unlocked.
  */
 import { networkInterfaces } from 'node:os'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -13,7 +14,8 @@ import { type GossipNode, Libp2pGossipNode } from './gossip-node.ts'
 import { ephemeralIdentity, persistentIdentity } from './identity-store.ts'
 import { buildLibp2p } from './libp2p-config.ts'
 import { Libp2pTransport } from './libp2p-transport.ts'
-import { type NodeOptions, validateNodeOptions } from './options.ts'
+import { listenFailure } from './listen-error.ts'
+import { type NodeOptions, validateMeshTiming, validateNodeOptions } from './options.ts'
 import { nodePreset } from './presets.ts'
 import { checkSwarmKey, readSwarmKey } from './psk.ts'
 
@@ -25,6 +27,7 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
   const cluster = options.cluster ?? 'default'
   const listen = options.listen ?? DEFAULT_LISTEN
   const preset = nodePreset(options.preset ?? 'lan', { ...options.config, cluster })
+  validateMeshTiming(preset.mesh)
   const tuning = { ...preset.libp2p, ...options.libp2p }
   const limits = resolveLimits(preset.mesh.limits)
   const psk =
@@ -47,6 +50,9 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     psk,
     tuning,
     maxFrameBytes: limits.maxFrameBytes,
+  }).catch(async (err: unknown) => {
+    await identity.release()
+    throw err
   })
   const transport = new Libp2pTransport({
     libp2p,
@@ -66,9 +72,10 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     await mesh.start()
   } catch (err) {
     await Promise.resolve(libp2p.stop()).catch(() => undefined)
-    throw err
+    await identity.release()
+    throw listenFailure(err) ?? err
   }
-  return new Libp2pGossipNode(mesh, transport, cluster)
+  return new Libp2pGossipNode(mesh, transport, cluster, identity.release)
 }
 
 /** The first concrete listen host, else the first external IPv4 interface, else loopback. */

@@ -55,11 +55,19 @@ export class Libp2pGossipNode implements GossipNode {
   readonly mesh: Mesh
   readonly cluster: string
   readonly #transport: Libp2pTransport
+  readonly #releaseIdentity: () => Promise<void>
 
-  constructor(mesh: Mesh, transport: Libp2pTransport, cluster: string) {
+  /** `releaseIdentity` unlocks the key file once stopped. */
+  constructor(
+    mesh: Mesh,
+    transport: Libp2pTransport,
+    cluster: string,
+    releaseIdentity: () => Promise<void> = async () => undefined,
+  ) {
     this.mesh = mesh
     this.#transport = transport
     this.cluster = cluster
+    this.#releaseIdentity = releaseIdentity
   }
 
   get peerId(): string {
@@ -135,6 +143,6 @@ export class Libp2pGossipNode implements GossipNode {
   }
 
   stop(): Promise<void> {
-    return this.mesh.stop()
+    return this.mesh.stop().finally(this.#releaseIdentity)
   }
 }

@@ -2,9 +2,11 @@
  * Options of `createNode`, their defaults and their validation. Bad options throw
  * `InvalidNodeOptionError` before anything is opened, so a misconfigured node never half-starts.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidArgumentError } from '../membership/errors.ts'
-import type { MeshConfig } from '../mesh/config.ts'
+import { resolveLimits } from '../membership/limits.ts'
+import { heartbeatCapacity, type MeshConfig } from '../mesh/config.ts'
 import { type Libp2pTuning, PRESET_NAMES, type PresetName } from './presets.ts'
 
 /** An option of `createNode` that is missing, malformed or contradicts another. */
@@ -101,6 +103,59 @@ function checkMultiaddr(option: string, address: unknown, needsPeerId: boolean):
       `"${address}" is not a multiaddr (${err instanceof Error ? err.message : String(err)})`,
     )
   }
-  if (needsPeerId && parsed.getPeerId() === null)
+  if (!needsPeerId) return
+  if (!parsed.protoNames().includes('p2p'))
     throw new InvalidNodeOptionError(option, `"${address}" has no /p2p/<peer id> part`)
+  const peerId = parsed.getPeerId()
+  try {
+    if (peerId === null) throw new Error('it does not decode')
+    peerIdFromString(peerId)
+  } catch (err) {
+    throw new InvalidNodeOptionError(
+      option,
+      `"${address}" has a bad peer ID (${err instanceof Error ? err.message : String(err)})`,
+    )
+  }
+}
+
+const TIMINGS = [
+  'heartbeatIntervalMs',
+  'defaultTtlMs',
+  'antiEntropyIntervalMs',
+  'expiryIntervalMs',
+  'syncBackoffMs',
+  'ownerRetentionMs',
+  'leaveTimeoutMs',
+  'maxHeartbeatsPerSecond',
+] as const
+
+/**
+ * Throws InvalidNodeOptionError when the mesh settings (a preset with overrides) cannot work:
+ * a zero or fractional interval or budget, a TTL the limits refuse, a heartbeat that cannot
+ * keep its own TTL alive (one lost heartbeat must not expire the owner: at most half the TTL),
+ * or a heartbeat budget that serves no node at all.
+ */
+export function validateMeshTiming(config: MeshConfig): void {
+  for (const name of TIMINGS) {
+    const value = config[name]
+    if (!(Number.isSafeInteger(value) && value >= 1))
+      throw new InvalidNodeOptionError(`config.${name}`, `must be a whole number ≥ 1, not ${value}`)
+  }
+  const { minTtlMs, maxTtlMs } = resolveLimits(config.limits)
+  const ttl = config.defaultTtlMs
+  if (ttl < minTtlMs || ttl > maxTtlMs)
+    throw new InvalidNodeOptionError(
+      'config.defaultTtlMs',
+      `${ttl} ms is outside [${minTtlMs}, ${maxTtlMs}] ms`,
+    )
+  if (config.heartbeatIntervalMs * 2 > ttl)
+    throw new InvalidNodeOptionError(
+      'config.heartbeatIntervalMs',
+      `a heartbeat every ${config.heartbeatIntervalMs} ms does not fit the ${ttl} ms TTL (at most half of it, so one lost heartbeat does not expire the node)`,
+    )
+  if (heartbeatCapacity(config) < 1)
+    throw new InvalidNodeOptionError(
+      'config.maxHeartbeatsPerSecond',
+      `${config.maxHeartbeatsPerSecond} heartbeats per second cannot serve one node beating every ${config.heartbeatIntervalMs} ms`,
+    )
 }

@@ -20,7 +20,7 @@ export interface InstanceLine {
 }
 
 export type AgentEvent =
-  | { type: 'ready'; peerId: string; addresses: string[]; control: string }
+  | { type: 'ready'; peerId: string; addresses: string[]; control: string; warnings: string[] }
   | { type: 'created' | 'updated' | 'deleted' | 'expired'; instance: InstanceLine; at: number }
   | { type: 'peer'; event: 'connected' | 'disconnected'; peer: string; at: number }
 
@@ -133,7 +133,7 @@ export interface CliResult {
 /** Runs one `gossip-sd` command to completion (killed by PID after `ms`). */
 export function runCli(
   args: readonly string[],
-  ms = 15_000,
+  ms = 60_000,
   launcher: Launcher = SOURCE_LAUNCHER,
 ): Promise<CliResult> {
   return runProcess(launcher.command, [...launcher.args, ...args], launcher, ms)

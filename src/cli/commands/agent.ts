@@ -1,4 +1,8 @@
 /** `gossip-sd agent`: runs a node, its control endpoint and its output until SIGTERM or SIGINT. */
+
+import { resolveLimits } from '../../membership/limits.ts'
+import { validateInstance } from '../../membership/statement.ts'
+import type { InstanceSpec } from '../../membership/types.ts'
 import {
   createNode,
   InvalidNodeOptionError,
@@ -110,9 +114,32 @@ function nodeOptions(args: ParsedArgs): NodeOptions {
   ) as NodeOptions
 }
 
+/** `--register NAME=ADDRESS` flags as instance specs, each checked as the node would. */
+function registrationSpecs(args: ParsedArgs, options: NodeOptions): InstanceSpec[] {
+  const limits = resolveLimits(options.config?.limits)
+  return listFlag(args, 'register').map((pair) => {
+    const [service, address] = splitPair(pair, '--register')
+    const spec = { service, id: address, addresses: [address] }
+    try {
+      validateInstance(spec, limits)
+    } catch (err) {
+      throw new UsageError(`--register ${pair}: ${err instanceof Error ? err.message : err}`)
+    }
+    return spec
+  })
+}
+
+/** Said on stderr and in the ready line: a node without a pre-shared key admits anyone. */
+function warnings(options: NodeOptions): string[] {
+  if (options.pskFile !== undefined) return []
+  return [
+    'no pre-shared key (--psk-file): any host that can reach this node may join the cluster and read and announce services',
+  ]
+}
+
 async function runAgent(args: ParsedArgs): Promise<number> {
-  const registrations = listFlag(args, 'register').map((pair) => splitPair(pair, '--register'))
   const options = nodeOptions(args)
+  const registrations = registrationSpecs(args, options)
   const controlFlag = stringFlag(args, 'control')
   const endpoint =
     controlFlag === undefined
@@ -128,7 +155,14 @@ async function runAgent(args: ParsedArgs): Promise<number> {
   const output = booleanFlag(args, 'json')
     ? ndjsonOutput((line) => process.stdout.write(line))
     : tableOutput(node, process.stdout)
-  const control = await startControlServer(node, endpoint)
+  let control: Awaited<ReturnType<typeof startControlServer>>
+  try {
+    control = await startControlServer(node, endpoint)
+  } catch (err) {
+    await node.stop().catch(() => undefined)
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new UsageError(`cannot serve control endpoint ${formatEndpoint(endpoint)}: ${reason}`)
+  }
   const stopped = new Promise<number>((resolve) => {
     let stopping = false
     const stop = (): void => {
@@ -148,12 +182,14 @@ async function runAgent(args: ParsedArgs): Promise<number> {
   })
   node.subscribe((changes) => output.changes(changes))
   node.onPeerEvent((event) => output.peer(event))
+  const warned = warnings(options)
+  for (const warning of warned) process.stderr.write(`gossip-sd agent: warning: ${warning}\n`)
   output.ready({
     peerId: node.peerId,
     addresses: node.addresses(),
     control: formatEndpoint(control.endpoint),
+    warnings: warned,
   })
-  for (const [service, address] of registrations)
-    await node.register({ service, id: address, addresses: [address] })
+  for (const spec of registrations) await node.register(spec)
   return stopped
 }

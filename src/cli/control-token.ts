@@ -1,0 +1,70 @@
+/**
+ * The control endpoint's bearer token. The agent writes a fresh random token, readable by its
+ * user only, where clients of that endpoint find it:
+ *
+ * - a unix socket at PATH: `PATH.token`, beside it;
+ * - a TCP port: `<run directory>/HOST-PORT.token` (see runDirectory in endpoint.ts), in a
+ *   directory of this user's that is mode 0700 and refused when it is a link, another user's,
+ *   or open to others (someone else could otherwise plant or read tokens there).
+ *
+ * Every request must carry it (`authorization: Bearer TOKEN`); the client reads it for itself.
+ * File permissions decide who can use the agent: whoever can read the token file.
+ */
+import { randomBytes } from 'node:crypto'
+import { lstat, mkdir, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { InvalidNodeOptionError } from '../node/options.ts'
+import { InsecureFileError, readPrivateFile, writePrivateFile } from '../node/private-file.ts'
+import { type ControlEndpoint, runDirectory } from './endpoint.ts'
+
+export function tokenPath(endpoint: ControlEndpoint): string {
+  return endpoint.kind === 'unix'
+    ? `${endpoint.path}.token`
+    : join(runDirectory(), `${endpoint.host}-${endpoint.port}.token`)
+}
+
+/** Creates this user's run directory (0700) or checks the one that exists. */
+export async function ensureRunDirectory(): Promise<string> {
+  const dir = runDirectory()
+  await mkdir(dir, { mode: 0o700 }).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  })
+  const info = await lstat(dir)
+  const uid = process.getuid?.()
+  if (!info.isDirectory())
+    throw new InsecureFileError('control', `${dir} is not a directory (a link?); remove it`)
+  if (uid !== undefined && info.uid !== uid)
+    throw new InsecureFileError('control', `${dir} belongs to user ${info.uid}, not to ${uid}`)
+  if ((info.mode & 0o077) !== 0)
+    throw new InsecureFileError('control', `${dir} is open to group or others; chmod 700 it`)
+  return dir
+}
+
+/** Writes a new token for `endpoint` (replacing a dead agent's) and returns it. */
+export async function createToken(endpoint: ControlEndpoint): Promise<string> {
+  const path = tokenPath(endpoint)
+  if (endpoint.kind === 'tcp') await ensureRunDirectory()
+  await unlink(path).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new InvalidNodeOptionError('control', `cannot replace ${path}: ${String(err)}`)
+  })
+  const token = randomBytes(32).toString('hex')
+  await writePrivateFile(path, `${token}\n`, { exclusive: true })
+  return token
+}
+
+export async function removeToken(endpoint: ControlEndpoint): Promise<void> {
+  await unlink(tokenPath(endpoint)).catch(() => undefined)
+}
+
+/** The token of the agent at `endpoint`; throws when there is none this user may read. */
+export async function readToken(endpoint: ControlEndpoint): Promise<string> {
+  const path = tokenPath(endpoint)
+  const bytes = await readPrivateFile(path, 'control')
+  if (bytes === undefined)
+    throw new InvalidNodeOptionError(
+      'control',
+      `no token at ${path} (is an agent running there, as this user?)`,
+    )
+  return bytes.toString('utf8').trim()
+}
