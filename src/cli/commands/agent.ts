@@ -155,6 +155,16 @@ async function runAgent(args: ParsedArgs): Promise<number> {
   const output = booleanFlag(args, 'json')
     ? ndjsonOutput((line) => process.stdout.write(line))
     : tableOutput(node, process.stdout)
+  // Changes and neighbours can arrive while the control endpoint starts: held until the ready
+  // line is out (it comes first), never lost.
+  const held: Array<() => void> = []
+  let isReady = false
+  const deliver = (emit: () => void): void => {
+    if (isReady) emit()
+    else held.push(emit)
+  }
+  node.subscribe((changes) => deliver(() => output.changes(changes)))
+  node.onPeerEvent((event) => deliver(() => output.peer(event)))
   let control: Awaited<ReturnType<typeof startControlServer>>
   try {
     control = await startControlServer(node, endpoint)
@@ -180,8 +190,6 @@ async function runAgent(args: ParsedArgs): Promise<number> {
     process.once('SIGTERM', stop)
     process.once('SIGINT', stop)
   })
-  node.subscribe((changes) => output.changes(changes))
-  node.onPeerEvent((event) => output.peer(event))
   const warned = warnings(options)
   for (const warning of warned) process.stderr.write(`gossip-sd agent: warning: ${warning}\n`)
   output.ready({
@@ -190,6 +198,8 @@ async function runAgent(args: ParsedArgs): Promise<number> {
     control: formatEndpoint(control.endpoint),
     warnings: warned,
   })
+  isReady = true
+  for (const emit of held.splice(0)) emit()
   for (const spec of registrations) await node.register(spec)
   return stopped
 }
