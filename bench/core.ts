@@ -100,6 +100,7 @@ const body = wire.StatementBody.encode({
   counter: 1n,
   registration: {
     ...typicalSpec(0, 0),
+    leaderTerm: 0n,
     serviceVersion: '1.4.2',
     instanceId: 'x',
     metadata: new Map(),

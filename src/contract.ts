@@ -60,6 +60,11 @@ export interface DiscoveryNode {
   readonly scheduler: Scheduler
   /** Registers (or re-registers) an instance owned by this node; resolves once it is pushed. */
   register(spec: InstanceSpec): Promise<RegistrationHandle>
+  /**
+   * Re-signs an instance this node owns with a leadership claim of `term` (the election calls it
+   * for the leader it names); false if it is not registered here. Later updates keep the claim.
+   */
+  claimLeadership(key: string, term: number): Promise<boolean>
   /** Deletes an instance this node owns, by key; false if it was not registered here. */
   deregister(key: string): Promise<boolean>
   /** Live instances of one service. */

@@ -8,9 +8,18 @@
  *   than the node's own set and clock; a lease that ran out between checks is already gone;
  * - in quorum mode, every `checkIntervalMs`, because quorum and leases change with time alone.
  *
- * Each re-derivation compares the newly named leader with the previous one (a term changes with
- * every change of leadership) and emits, in this order, `demoted` (if this node owned the previous leader), `leader`, `promoted` (if it owns the
- * new one). State is updated before anything is emitted, so listeners may query the election.
+ * Each re-derivation compares the newly named leader with the previous one and emits, in this
+ * order, `demoted` (if this node owned the previous leader), `leader`, `promoted` (if it owns the
+ * new one); a leadership whose term rises emits `leader` alone. State is updated before anything
+ * is emitted, so listeners may query the election.
+ *
+ * Claims. When the leader this node names is its own and the term it names exceeds the
+ * instance's claim, or another live instance claims as high (a tie after a heal, which this one
+ * won on key), the shell re-signs the instance with the term (`claimLeadership`, one
+ * registration update, sent after the current turn). A claimed instance outranks every
+ * unclaimed one (rules.ts), so from then on no newcomer displaces it. The first claims wait
+ * `claimDelayMs` after the election starts, so that a node that has just joined learns of the
+ * cluster's claimed leader before it claims for its own instance.
  */
 import type { DiscoveryNode, Instance, ServiceChange } from '../contract.ts'
 import { EventQueue } from '../util/event-queue.ts'
@@ -20,6 +29,11 @@ import { NO_LEADERSHIP, observe, type ServiceLeadership } from './leadership.ts'
 import type { ResolvedElectionOptions } from './options.ts'
 import { majorityOf } from './quorum.ts'
 import { leadershipId } from './term.ts'
+
+/** Whether two named leaders are the same leadership (possibly with different terms). */
+function sameLeadership(a: Leadership | undefined, b: Leadership | undefined): boolean {
+  return a !== undefined && b !== undefined && leadershipId(a.instance) === leadershipId(b.instance)
+}
 
 /** A registration this node owns, by handle (anything with its key) or by key. */
 export type OwnInstance = { readonly key: string } | string
@@ -75,12 +89,20 @@ export class ElectionShell implements Election {
   readonly #closers = new Set<() => void>()
   readonly #unsubscribe: () => void
   #cancelTick: () => void = () => undefined
+  #cancelClaimDelay: () => void
   #majoritySince: number | undefined
   #closed = false
+  readonly #claimsFrom: number
+  /** Claims to send after the current turn, by key. */
+  readonly #claims = new Map<string, number>()
 
   constructor(node: DiscoveryNode, options: ResolvedElectionOptions) {
     this.#node = node
     this.#options = options
+    this.#claimsFrom = node.scheduler.now() + options.claimDelayMs
+    this.#cancelClaimDelay = node.scheduler.setTimer(options.claimDelayMs, () => {
+      if (!this.#closed) this.#refreshAll()
+    })
     for (const instance of node.services()) this.#track(instance, undefined)
     this.#unsubscribe = node.subscribe((changes) => this.#onChanges(changes))
     if (options.quorum !== undefined) this.#tick()
@@ -153,6 +175,7 @@ export class ElectionShell implements Election {
     if (this.#closed) return
     this.#closed = true
     this.#cancelTick()
+    this.#cancelClaimDelay()
     this.#unsubscribe()
     for (const [service, { current }] of this.#services) {
       if (current !== undefined && this.#owns(current.instance))
@@ -274,7 +297,13 @@ export class ElectionShell implements Election {
     this.#services.set(service, after)
     const previous = before.current
     const next = after.current
-    if (previous?.term === next?.term) return next
+    if (next !== undefined && this.#owns(next.instance)) this.#claim(next, live, now)
+    if (sameLeadership(previous, next)) {
+      if (previous?.term !== next?.term)
+        this.#emit({ type: 'leader', service, leader: next ?? null })
+      return next
+    }
+    if (previous === undefined && next === undefined) return next
     if (previous !== undefined && this.#owns(previous.instance)) {
       const reason = this.#demotionReason(previous.instance, live, next)
       this.#emit({ type: 'demoted', service, leadership: previous, reason })
@@ -283,6 +312,36 @@ export class ElectionShell implements Election {
     if (next !== undefined && this.#owns(next.instance))
       this.#emit({ type: 'promoted', service, leadership: next })
     return next
+  }
+
+  /**
+   * Queues a claim for `leader` (owned here) when its registration claims less than the term
+   * this node names, or no more than another live claim of the service (a tie it won on key).
+   */
+  #claim(leader: Leadership, live: readonly Instance[], now: number): void {
+    if (now < this.#claimsFrom) return
+    const { instance } = leader
+    let rival = 0
+    for (const other of live) {
+      if (other.key !== instance.key) rival = Math.max(rival, other.leaderTerm)
+    }
+    const term =
+      rival >= instance.leaderTerm && rival > 0 ? Math.max(leader.term, rival + 1) : leader.term
+    if (term <= instance.leaderTerm || (this.#claims.get(instance.key) ?? 0) >= term) return
+    const first = this.#claims.size === 0
+    this.#claims.set(instance.key, term)
+    if (first) queueMicrotask(() => this.#sendClaims())
+  }
+
+  #sendClaims(): void {
+    const claims = [...this.#claims]
+    this.#claims.clear()
+    if (this.#closed) return
+    for (const [key, term] of claims) {
+      this.#node.claimLeadership(key, term).catch(() => {
+        // The node stopped or the instance is gone: nothing left to claim.
+      })
+    }
   }
 
   #demotionReason(

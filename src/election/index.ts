@@ -1,9 +1,10 @@
 /**
  * Leader election over the discovery mesh: `createElection(node, options?)`.
  *
- * The rule (discoverd's): the leader of a service is its live instance with the oldest
- * registration (the owner's clock at first registration), ties broken by instance key. Every
- * node derives it from its own copy of the converged service set; no message is exchanged.
+ * The rule (rules.ts): a live claimed leader stays leader; among claims the highest term leads
+ * (ties by instance key); with no claim live, the oldest registration leads (discoverd's rule),
+ * and its owner's election claims it by re-signing the registration with its term, one update
+ * per change of leadership. Every node derives the leader from its own copy of the service set.
  *
  * Default mode: one leader per connected component
  * - Nodes that hold the same set name the same leader. After the set converges (one propagation
@@ -39,22 +40,16 @@
  * - Not covered: one-way (asymmetric) partitions and sustained message loss, where a leader can
  *   keep hearing a majority that no longer hears it. Fence the resource with the term.
  *
- * Fencing terms (both modes)
- * - `Leadership.term` never decreases for one observer and differs between successive distinct
- *   leaderships it names (the same leadership returning after a gap keeps its term).
- * - Observers agree on a leadership's term whenever its age-derived base (createdAt × 1024)
- *   exceeds the term they last assigned: the normal succession (the leader leaves, the
- *   next-oldest takes over). When an older instance (re)appears, each observer bumps its own
- *   last term by one instead; observers may then disagree until a leader younger than every
- *   bumped one takes over.
+ * Fencing terms (both modes; term.ts)
+ * - `Leadership.term` never decreases for one observer. It is the leader's claim when that is
+ *   the highest claim the observer has seen, else one more (what the owner is about to claim).
+ * - In the normal succession every observer names the same term, before and after the claim
+ *   arrives. Observers disagree only after one saw a claim the leader's owner never saw (a
+ *   partition), until the next change of leader.
  * - Downstream use: the leader's process reads its term from `standby()`/`leader()` on its own
  *   node and attaches it to every write; the resource remembers the highest term it accepted and
- *   rejects writes carrying a lower one. In the normal succession every node, both leaders'
- *   own nodes included, computes base terms, so the successor's writes carry a higher term than
- *   any its predecessor sent. A leader that regains leadership after a partition, or an instance
- *   that sorts older because its owner's clock runs behind, may carry a lower term than one
- *   issued meanwhile: its writes are then rejected (safe, not live) until the next change of
- *   leader.
+ *   rejects writes carrying a lower one. Each owner claims above every claim it has seen, so a
+ *   successor's writes carry a higher term than its predecessor's.
  *
  * @module gossip-sd/election
  */
@@ -91,6 +86,7 @@ export {
 } from './leadership.ts'
 export {
   DEFAULT_CHECK_INTERVAL_MS,
+  DEFAULT_CLAIM_DELAY_MS,
   DEFAULT_MAX_CLOCK_DRIFT_RATIO,
   type ElectionOptions,
   type QuorumOptions,
@@ -104,5 +100,5 @@ export {
   type QuorumPolicy,
   type Succession,
 } from './quorum.ts'
-export { compareByAge, leaderOf } from './rules.ts'
-export { baseTerm, leadershipId, nextTerm, TERM_SPACING, type TermState } from './term.ts'
+export { compareByAge, compareByRank, leaderOf } from './rules.ts'
+export { highestClaim, leadershipId, nextTerm, type TermState } from './term.ts'

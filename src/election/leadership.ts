@@ -3,12 +3,12 @@
  * instances, what the last batch removed, the clock and, in quorum mode, the majority state)
  * yields the next state. The shell (election.ts) calls it and turns state changes into events.
  *
- * - The candidate is the oldest live instance (rules.ts).
+ * - The candidate is the live instance that ranks first (rules.ts: the claimed leader, else the
+ *   oldest).
  * - Default mode names the candidate. Quorum mode names it only when quorum.ts allows, and
  *   records the handover block quorum.ts asks for whenever the candidate changes.
- * - The term advances by term.ts whenever the named leadership changes; a leadership named again
- *   after a gap keeps its term. An update of the named instance (same leadership) keeps the term
- *   and refreshes the instance.
+ * - The term is term.ts's: the leader's claim when it holds the highest claim seen, else one
+ *   more; never lower than the last term named. An update of the named instance refreshes it.
  */
 import type { Instance } from '../contract.ts'
 import type { Leadership } from './events.ts'
@@ -20,14 +20,14 @@ import {
   type Succession,
 } from './quorum.ts'
 import { leaderOf } from './rules.ts'
-import { INITIAL_TERM_STATE, leadershipId, nextTerm, type TermState } from './term.ts'
+import { highestClaim, INITIAL_TERM_STATE, nextTerm, type TermState } from './term.ts'
 
 /** The leadership state of one service as this node sees it. */
 export interface ServiceLeadership {
   readonly terms: TermState
   /** The leader this node names, if any. */
   readonly current: Leadership | undefined
-  /** The oldest live instance at the last observation, named or not. */
+  /** The live instance that ranked first at the last observation, named or not. */
   readonly candidate: Instance | undefined
   /** Quorum mode: handover blocks still running. */
   readonly blocks: readonly HandoverBlock[]
@@ -58,16 +58,12 @@ export function observe(state: ServiceLeadership, o: Observation): ServiceLeader
   let leader = candidate
   let blocks = state.blocks
   if (o.quorum !== undefined) ({ leader, blocks } = gate(state, candidate, o, o.quorum))
+  const terms = nextTerm(state.terms, leader, highestClaim(o.live))
   const previous = state.current
   let current: Leadership | undefined
-  let terms = state.terms
   if (leader === undefined) current = undefined
-  else if (previous !== undefined && leadershipId(leader) === leadershipId(previous.instance))
-    current = leader === previous.instance ? previous : { instance: leader, term: previous.term }
-  else {
-    terms = nextTerm(terms, leader)
-    current = { instance: leader, term: terms.term }
-  }
+  else if (previous?.instance === leader && previous.term === terms.term) current = previous
+  else current = { instance: leader, term: terms.term }
   return { terms, current, candidate, blocks }
 }
 
@@ -79,7 +75,11 @@ function gate(
   quorum: NonNullable<Observation['quorum']>,
 ): { leader: Instance | undefined; blocks: HandoverBlock[] } {
   const previous = state.candidate
-  const blocks = state.blocks.filter((b) => o.now < b.until)
+  // A block protects a leader whose owner may still hold its lease; a tombstone of it proves the
+  // owner demoted it first, so the block ends with it (a successor's claim can overtake it).
+  const blocks = state.blocks.filter(
+    (b) => o.now < b.until && (b.holder === undefined || o.removed.get(b.holder) !== 'deleted'),
+  )
   const change = succession(previous, candidate, o)
   const block = change && handoverBlock(change, o.now, quorum.policy)
   if (block !== undefined) blocks.push(block)
@@ -89,7 +89,7 @@ function gate(
   return { leader: allowed ? candidate : undefined, blocks }
 }
 
-/** How the oldest instance changed between two observations, if it did. */
+/** How the first-ranked instance changed between two observations, if it did. */
 function succession(
   previous: Instance | undefined,
   candidate: Instance | undefined,

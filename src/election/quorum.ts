@@ -22,9 +22,11 @@
  *   majority it counts when the block ends was heard after G: it is the live majority, not one
  *   that X's owner has rejoined. (Found by the quorum property test: an owner cut off for less
  *   than W, a node isolated right after its expiry.)
- * - An instance that sorts older than X appeared while X is live (a partition healed, or a
- *   newcomer's clock runs behind): 2G, since X's owner may be cut off right now and keep its
- *   lease for W/(1-ρ) + δ + c more.
+ * - An instance that ranks before X appeared while X is live (a higher claim after a partition
+ *   healed; an older unclaimed one while X is unclaimed; a successor's claim that overtook X's
+ *   tombstone): 2G, since X's owner may be cut off right now and keep its lease for
+ *   W/(1-ρ) + δ + c more. X's tombstone, when it arrives, ends the block: its owner demoted X
+ *   before signing it.
  * - There was no instance and one appears: G for everyone, itself included, so that concurrent
  *   registrations elsewhere (one of which may sort older and be named by its owner) arrive
  *   first; this needs δ < G.

@@ -1,21 +1,42 @@
 /**
- * The election rule (discoverd's): the leader of a service is its live instance with the oldest
- * registration, ties broken by instance key. It is a pure function of the instance set, so every
- * node that holds the same set names the same leader without exchanging a message.
+ * The election rule: which live instance of a service leads. A pure function of the instance
+ * set, so every node that holds the same set names the same leader without exchanging a message.
+ *
+ * 1. A claimed instance (its owner re-signed it with a leadership term, `leaderTerm > 0`) ranks
+ *    before every unclaimed one: while a claimed leader is live, no newcomer displaces it,
+ *    whatever its registration time says.
+ * 2. Among claims, the highest term leads; equal terms (claims made concurrently, on two sides
+ *    of a partition) are broken by instance key, a field no clock influences.
+ * 3. With no claim live, the oldest registration leads (discoverd's rule: the owner's clock at
+ *    first registration, ties by key); its owner's election then claims it (election.ts), so
+ *    this ordering only picks successors, never displaces a claimed leader.
  */
 import type { Instance } from '../contract.ts'
 
 /** Orders instances oldest first; equal ages by key. */
 export function compareByAge(a: Instance, b: Instance): number {
   if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0
+  return compareKeys(a, b)
+}
+
+/** Orders instances by leadership rank, the leader first (see the rule above). */
+export function compareByRank(a: Instance, b: Instance): number {
+  if (a.leaderTerm !== b.leaderTerm) {
+    if (a.leaderTerm === 0 || b.leaderTerm === 0) return a.leaderTerm === 0 ? 1 : -1
+    return b.leaderTerm - a.leaderTerm
+  }
+  return a.leaderTerm === 0 ? compareByAge(a, b) : compareKeys(a, b)
 }
 
 /** The leader of a set of instances of one service, or undefined when it is empty. */
 export function leaderOf(instances: Iterable<Instance>): Instance | undefined {
   let leader: Instance | undefined
   for (const instance of instances) {
-    if (leader === undefined || compareByAge(instance, leader) < 0) leader = instance
+    if (leader === undefined || compareByRank(instance, leader) < 0) leader = instance
   }
   return leader
+}
+
+function compareKeys(a: Instance, b: Instance): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0
 }

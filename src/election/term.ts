@@ -1,48 +1,56 @@
 /**
- * Fencing terms, a pure fold over the leaders one observer sees.
+ * Fencing terms, a pure fold over what one observer sees.
  *
- * A leadership is one instance incarnation leading: (key, createdAt, owner incarnation). Its
- * base term is `createdAt * TERM_SPACING`. Because the leader is the *oldest* instance, the
- * usual succession (the leader leaves, the next-oldest takes over) always moves to a larger
- * base, so every observer that sees that succession computes the same number without any
- * message. Where a leader's base would not exceed the observer's last term (an older instance
- * reappears after a partition heals, or a skewed owner clock makes a newcomer look older), the
- * observer takes `last + 1` instead: that number is still strictly larger for this observer,
- * but other observers may compute a different one. TERM_SPACING leaves room for 1023 such bumps
- * between bases one millisecond apart, so a bumped term practically never equals another
- * leadership's base.
+ * Terms come from claims. The owner of the leader an election names re-signs it with the term
+ * that election gave it (election.ts), so every observer learns the claim with the registration.
+ * An observer remembers the highest claim it has seen for the service, H, and names
+ * - the leader that holds the claim H with term H (every observer that has seen it agrees);
+ * - any other leader (unclaimed, or holding a lower claim after the higher one left) with the
+ *   tentative term H + 1: the term its owner is about to claim, since the owner computes the
+ *   same number from the same claims;
+ * and never less than the term it named last, so one observer's terms never decrease.
  *
- * The fold keeps the term when the same leadership returns after a gap in which this observer
- * named no other leader (a record that briefly lapsed, a withheld quorum).
+ * In the usual succession (the leader leaves, the next takes over and claims H + 1) every
+ * observer names the same term, before and after the claim arrives, without another message.
+ * Two leaders named one after the other within one propagation (before the first's claim
+ * arrived) may share a term on one observer; their owners' claims then tie, and the rule's tie
+ * break makes the winner claim one more (election.ts). Observers disagree only when one of them
+ * saw a claim the leader's owner has not seen (a higher claim that left during a partition) or
+ * named a tentative term before a lower claim came back; that lasts until the next change.
  */
 import type { Instance } from '../contract.ts'
 
-/** Distance between the base terms of two leaderships created one millisecond apart. */
-export const TERM_SPACING = 1024
-
 /** What an observer remembers to keep its terms monotonic. */
 export interface TermState {
-  /** The last term this observer assigned (0 before any). */
+  /** The last term this observer named (0 before any). */
   readonly term: number
-  /** Identity of the leadership that holds `term`. */
-  readonly holder: string | undefined
+  /** The highest claim this observer has seen among live instances of the service. */
+  readonly highest: number
 }
 
-export const INITIAL_TERM_STATE: TermState = Object.freeze({ term: 0, holder: undefined })
+export const INITIAL_TERM_STATE: TermState = Object.freeze({ term: 0, highest: 0 })
 
 /** Identity of one leadership: the instance, its age and its owner's incarnation. */
 export function leadershipId(instance: Instance): string {
   return `${instance.key}\n${instance.createdAt}\n${instance.revision.incarnation}`
 }
 
-/** The term every observer agrees on for a leadership that follows a younger-based one. */
-export function baseTerm(instance: Instance): number {
-  return Math.floor(instance.createdAt) * TERM_SPACING
+/** The state after seeing live claims up to `liveClaims` and naming `leader` (if any). */
+export function nextTerm(
+  state: TermState,
+  leader: Instance | undefined,
+  liveClaims: number,
+): TermState {
+  const highest = Math.max(state.highest, liveClaims, leader?.leaderTerm ?? 0)
+  if (leader === undefined) return highest === state.highest ? state : { term: state.term, highest }
+  const claimed = leader.leaderTerm > 0 && leader.leaderTerm === highest ? highest : highest + 1
+  const term = Math.max(state.term, claimed)
+  return term === state.term && highest === state.highest ? state : { term, highest }
 }
 
-/** The observer's state after it names `leader`: same term for the same leadership, else larger. */
-export function nextTerm(state: TermState, leader: Instance): TermState {
-  const holder = leadershipId(leader)
-  if (holder === state.holder) return state
-  return { term: Math.max(state.term + 1, baseTerm(leader)), holder }
+/** The highest claim among `instances` (0 for none). */
+export function highestClaim(instances: Iterable<Instance>): number {
+  let highest = 0
+  for (const instance of instances) highest = Math.max(highest, instance.leaderTerm)
+  return highest
 }

@@ -1,12 +1,13 @@
 /**
  * The local owner: the only writer of this node's instances. It numbers every statement it
- * signs with (incarnation, counter), keeps each instance's creation time across updates (the age
- * election uses), and signs heartbeats that vouch for its live registrations by digest.
+ * signs with (incarnation, counter), keeps each instance's creation time and leadership claim
+ * across updates (what election ranks by), and signs heartbeats that vouch for its live
+ * registrations by digest.
  *
  * The incarnation must exceed every earlier incarnation of the same identity. Drivers pass the
  * start time in ms (or a persisted counter); `nextIncarnation` picks max(now, previous + 1).
  */
-import { OwnerMismatchError } from './errors.ts'
+import { InvalidArgumentError, OwnerMismatchError } from './errors.ts'
 import type { Signer } from './identity.ts'
 import type { MembershipLimits } from './limits.ts'
 import type { ServiceSet } from './service-set.ts'
@@ -40,6 +41,7 @@ export class LocalOwner {
   readonly defaultTtlMs: number
   #counter = 0n
   readonly #createdAt = new Map<string, number>()
+  readonly #leaderTerm = new Map<string, number>()
 
   constructor(signer: Signer, incarnation: bigint, limits: MembershipLimits, defaultTtlMs: number) {
     validateTtl(defaultTtlMs, limits)
@@ -53,19 +55,26 @@ export class LocalOwner {
     return this.signer.ownerId
   }
 
-  /** Signs a registration (create or update). Throws a named error on invalid input. */
-  register(spec: InstanceSpec, now: number): RegistrationStatement {
+  /**
+   * Signs a registration (create or update). An update keeps the instance's leadership claim
+   * unless `leaderTerm` sets a new one. Throws a named error on invalid input.
+   */
+  register(spec: InstanceSpec, now: number, leaderTerm?: number): RegistrationStatement {
     const ttlMs = spec.ttlMs ?? this.defaultTtlMs
     validateInstance({ ...spec, ttlMs }, this.limits)
+    if (leaderTerm !== undefined && !(Number.isSafeInteger(leaderTerm) && leaderTerm >= 0))
+      throw new InvalidArgumentError('leaderTerm must be a non-negative safe integer')
     const key = instanceKey(this.ownerId, spec.service, spec.id)
     const createdAt = this.#createdAt.get(key) ?? Math.floor(now)
+    const term = leaderTerm ?? this.#leaderTerm.get(key) ?? 0
     const statement = signStatement(
       this.signer,
       this.#nextVersion(),
-      { registration: { ...spec, createdAt, ttlMs } },
+      { registration: { ...spec, createdAt, ttlMs, leaderTerm: term } },
       this.limits,
     ) as RegistrationStatement
     this.#createdAt.set(key, createdAt)
+    this.#leaderTerm.set(key, term)
     return statement
   }
 
@@ -77,6 +86,7 @@ export class LocalOwner {
       )
     }
     this.#createdAt.delete(instanceKey(owner, service, id))
+    this.#leaderTerm.delete(instanceKey(owner, service, id))
     return signStatement(
       this.signer,
       this.#nextVersion(),

@@ -98,7 +98,7 @@ export interface InstanceFields {
 
 /** What an owner asks to sign; exactly one of the three kinds. */
 export type StatementContent =
-  | { registration: InstanceSpec & { createdAt: number; ttlMs: number } }
+  | { registration: InstanceSpec & { createdAt: number; ttlMs: number; leaderTerm?: number } }
   | { tombstone: { service: string; id: string; ttlMs: number } }
   | { heartbeat: { ownerDigest: Uint8Array; count: number; leaseMs: number } }
 
@@ -126,6 +126,7 @@ export function signStatement(
       endpoints: (r.endpoints ?? []).map(endpointToWire),
       createdAt: BigInt(r.createdAt),
       ttlMs: r.ttlMs,
+      leaderTerm: BigInt(r.leaderTerm ?? 0),
     }
   } else if ('tombstone' in content) {
     const t = content.tombstone
@@ -237,11 +238,14 @@ function interpretBody(
       owner,
       createdAt: Number(r.createdAt),
       ttlMs: r.ttlMs,
+      leaderTerm: Number(r.leaderTerm),
       revision: version,
     }
     validateInstance(instance, limits)
     if (r.createdAt > BigInt(Number.MAX_SAFE_INTEGER))
       throw new MalformedInputError('createdAt out of range')
+    if (r.leaderTerm > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new MalformedInputError('leaderTerm out of range')
     return { kind: 'registration', owner, version, signed, key: instance.key, instance }
   }
   if (body.tombstone !== undefined) {

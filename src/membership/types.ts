@@ -47,6 +47,11 @@ export interface Instance {
   /** Owner's wall clock (ms since epoch) at first registration: the age used by election. */
   readonly createdAt: number
   readonly ttlMs: number
+  /**
+   * The leadership term the owner claims for this instance, 0 for none. Set only by the owner's
+   * election (`DiscoveryNode.claimLeadership`); it outranks age, so a live claimed leader is kept.
+   */
+  readonly leaderTerm: number
   /** The owner's version of this registration. */
   readonly revision: Version
 }

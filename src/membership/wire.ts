@@ -283,6 +283,7 @@ export interface Registration {
   endpoints: Endpoint[]
   createdAt: bigint
   ttlMs: number
+  leaderTerm: bigint
 }
 
 export namespace Registration {
@@ -412,6 +413,11 @@ export namespace Registration {
           w.uint32(obj.ttlMs)
         }
 
+        if ((obj.leaderTerm != null && obj.leaderTerm !== 0n)) {
+          w.uint32(72)
+          w.uint64(obj.leaderTerm)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -424,7 +430,8 @@ export namespace Registration {
           metadata: new Map<string, string>(),
           endpoints: [],
           createdAt: 0n,
-          ttlMs: 0
+          ttlMs: 0,
+          leaderTerm: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -478,6 +485,10 @@ export namespace Registration {
             }
             case 8: {
               obj.ttlMs = reader.uint32()
+              break
+            }
+            case 9: {
+              obj.leaderTerm = reader.uint64()
               break
             }
             default: {

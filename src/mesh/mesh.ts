@@ -237,6 +237,18 @@ export class Mesh implements DiscoveryNode {
     return this.#handle(statement.key)
   }
 
+  /**
+   * Re-signs an instance this node owns with a leadership claim (the election's term for it);
+   * its other fields stay as last registered. Returns false if it is not registered here.
+   */
+  async claimLeadership(key: string, term: number): Promise<boolean> {
+    this.#assertRunning()
+    const spec = this.#specs.get(key)
+    if (spec === undefined) return false
+    this.#publish(this.owner.register(spec, this.scheduler.now(), term))
+    return true
+  }
+
   /** Deletes an instance this node owns. Returns false if it is not registered. */
   async deregister(key: string): Promise<boolean> {
     this.#assertRunning()

@@ -82,6 +82,10 @@ export class Libp2pGossipNode implements GossipNode {
     return this.mesh.register(spec)
   }
 
+  claimLeadership(key: string, term: number): Promise<boolean> {
+    return this.mesh.claimLeadership(key, term)
+  }
+
   deregister(key: string): Promise<boolean> {
     return this.mesh.deregister(key)
   }

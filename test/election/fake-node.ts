@@ -72,6 +72,19 @@ export class FakeNode implements DiscoveryNode {
     return Promise.reject(new Error('FakeNode takes instances through put()'))
   }
 
+  /** Claims the election made, in order. */
+  readonly claims: Array<{ key: string; term: number }> = []
+
+  /** Applies a claim to an instance this node owns, as the mesh would (an update). */
+  async claimLeadership(key: string, term: number): Promise<boolean> {
+    const held = this.#instances.get(key)
+    if (held === undefined || held.owner !== this.peerId) return false
+    this.claims.push({ key, term })
+    const counter = held.revision.counter + 1n
+    this.put({ ...held, leaderTerm: term, revision: { ...held.revision, counter } })
+    return true
+  }
+
   deregister(): Promise<boolean> {
     return Promise.reject(new Error('FakeNode takes instances through remove()'))
   }

@@ -2,7 +2,14 @@
 import { type Instance, instanceKey } from '../../src/membership/types.ts'
 
 export function instance(
-  fields: { owner?: string; service?: string; id?: string; createdAt?: number; ttlMs?: number },
+  fields: {
+    owner?: string
+    service?: string
+    id?: string
+    createdAt?: number
+    ttlMs?: number
+    leaderTerm?: number
+  },
   incarnation = 1n,
 ): Instance {
   const owner = fields.owner ?? 'peer-a'
@@ -19,6 +26,7 @@ export function instance(
     owner,
     createdAt: fields.createdAt ?? 1000,
     ttlMs: fields.ttlMs ?? 1500,
+    leaderTerm: fields.leaderTerm ?? 0,
     revision: { incarnation, counter: 1n },
   }
 }

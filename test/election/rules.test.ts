@@ -12,14 +12,14 @@ import {
   mayLead,
   type QuorumPolicy,
 } from '../../src/election/quorum.ts'
-import { compareByAge, leaderOf } from '../../src/election/rules.ts'
-import { baseTerm, INITIAL_TERM_STATE, nextTerm, TERM_SPACING } from '../../src/election/term.ts'
+import { compareByAge, compareByRank, leaderOf } from '../../src/election/rules.ts'
+import { INITIAL_TERM_STATE, nextTerm } from '../../src/election/term.ts'
 import type { Instance } from '../../src/membership/types.ts'
 import { VirtualScheduler } from '../../src/mesh/scheduler.ts'
 import { instance } from './instances.ts'
 
-describe('leaderOf / compareByAge', () => {
-  it('names the oldest instance, ties by key, none for an empty set', () => {
+describe('leaderOf / compareByRank', () => {
+  it('names the oldest instance while nothing is claimed, ties by key, none for an empty set', () => {
     const old = instance({ owner: 'b', createdAt: 10 })
     const tieLow = instance({ owner: 'a', createdAt: 20 })
     const tieHigh = instance({ owner: 'c', createdAt: 20 })
@@ -30,11 +30,27 @@ describe('leaderOf / compareByAge', () => {
     assert.equal(compareByAge(tieLow, tieLow), 0)
   })
 
+  it('keeps a claimed instance ahead of any older unclaimed one', () => {
+    const claimed = instance({ owner: 'b', createdAt: 500, leaderTerm: 1 })
+    const older = instance({ owner: 'a', createdAt: 1 })
+    assert.equal(leaderOf([older, claimed]), claimed)
+    assert.ok(compareByRank(claimed, older) < 0)
+  })
+
+  it('ranks claims by term, then by key, never by age', () => {
+    const low = instance({ owner: 'a', createdAt: 1, leaderTerm: 3 })
+    const high = instance({ owner: 'c', createdAt: 900, leaderTerm: 4 })
+    const tie = instance({ owner: 'b', createdAt: 0, leaderTerm: 4 })
+    assert.equal(leaderOf([low, high]), high)
+    assert.equal(leaderOf([high, tie, low]), tie, 'equal terms: the lower key, whatever the age')
+  })
+
   it('does not depend on the order of the set', () => {
     const arb = fc.array(
       fc.record({
         owner: fc.constantFrom('a', 'b', 'c', 'd'),
         createdAt: fc.integer({ min: 0, max: 5 }),
+        leaderTerm: fc.integer({ min: 0, max: 2 }),
       }),
       { minLength: 1, maxLength: 8 },
     )
@@ -43,7 +59,7 @@ describe('leaderOf / compareByAge', () => {
         const set = fields.map((f, i) => instance({ ...f, id: `i${i}` }))
         const leader = leaderOf(set)
         assert.equal(leaderOf([...set].reverse()), leader)
-        for (const other of set) assert.ok(compareByAge(leader as Instance, other) <= 0)
+        for (const other of set) assert.ok(compareByRank(leader as Instance, other) <= 0)
       }),
       { numRuns: 200 },
     )
@@ -54,32 +70,30 @@ describe('nextTerm', () => {
   const a = instance({ owner: 'a', createdAt: 100 })
   const b = instance({ owner: 'b', createdAt: 200 })
 
-  it('is the base term of a leader that follows an older-based one, for every observer', () => {
-    const first = nextTerm(INITIAL_TERM_STATE, a)
-    assert.equal(first.term, 100 * TERM_SPACING)
-    assert.equal(nextTerm(first, b).term, baseTerm(b))
-    assert.equal(nextTerm(INITIAL_TERM_STATE, b).term, baseTerm(b))
+  it('names the holder of the highest claim with it, anyone else one above', () => {
+    const first = nextTerm(INITIAL_TERM_STATE, a, 0)
+    assert.equal(first.term, 1, 'unclaimed: tentative 0 + 1, what its owner will claim')
+    assert.equal(nextTerm(first, { ...a, leaderTerm: 1 }, 1).term, 1, 'the claim confirms it')
+    const claimed = nextTerm(first, { ...a, leaderTerm: 1 }, 1)
+    assert.equal(nextTerm(claimed, b, 1).term, 2, 'a successor: one above the highest claim')
+    assert.equal(nextTerm(INITIAL_TERM_STATE, { ...b, leaderTerm: 7 }, 7).term, 7)
   })
 
-  it('keeps the term for the same leadership and bumps it when an older one returns', () => {
-    const sa = nextTerm(INITIAL_TERM_STATE, a)
-    assert.equal(nextTerm(sa, a), sa)
-    const sb = nextTerm(sa, b)
-    assert.equal(nextTerm(sb, a).term, sb.term + 1)
+  it('gives a lower claim that outlived a higher one the next term, and never goes down', () => {
+    const seen = nextTerm(INITIAL_TERM_STATE, { ...b, leaderTerm: 5 }, 5)
+    const stale = nextTerm(seen, { ...a, leaderTerm: 3 }, 3)
+    assert.equal(stale.term, 6)
+    assert.equal(nextTerm(stale, { ...a, leaderTerm: 3 }, 3).term, 6)
+    assert.equal(nextTerm(stale, undefined, 0), stale)
   })
 
-  it('treats a restarted owner (new incarnation) as a new leadership', () => {
-    const sa = nextTerm(INITIAL_TERM_STATE, a)
-    const restarted = instance({ owner: 'a', createdAt: 100 }, 2n)
-    assert.equal(nextTerm(sa, restarted).term, sa.term + 1)
-  })
-
-  it('never decreases and changes on every change of leadership, for any sequence', () => {
+  it('never decreases and is never below the leader’s claim, for any sequence', () => {
     const arb = fc.array(
       fc.record({
         owner: fc.constantFrom('a', 'b', 'c'),
         createdAt: fc.integer({ min: -5, max: 5 }),
-        incarnation: fc.bigInt({ min: 1n, max: 3n }),
+        leaderTerm: fc.integer({ min: 0, max: 12 }),
+        named: fc.boolean(),
       }),
       { maxLength: 30 },
     )
@@ -87,9 +101,11 @@ describe('nextTerm', () => {
       fc.property(arb, (leaders) => {
         let state = INITIAL_TERM_STATE
         for (const l of leaders) {
-          const next = nextTerm(state, instance(l, l.incarnation))
-          if (next.holder === state.holder) assert.equal(next.term, state.term)
-          else assert.ok(next.term > state.term)
+          const leader = l.named ? instance(l) : undefined
+          const next = nextTerm(state, leader, l.leaderTerm)
+          assert.ok(next.term >= state.term)
+          assert.ok(next.highest >= state.highest)
+          if (leader !== undefined) assert.ok(next.term >= l.leaderTerm, 'never below the claim')
           state = next
         }
       }),
@@ -159,6 +175,7 @@ describe('options', () => {
       { quorum: { expectedNodes: 3, maxClockDriftRatio: 0.5 } },
       { quorum: { expectedNodes: 3, maxClockDriftRatio: -0.1 } },
       { checkIntervalMs: 0 },
+      { claimDelayMs: -1 },
     ]) {
       assert.throws(() => resolveElectionOptions(bad), InvalidElectionOptionsError)
     }

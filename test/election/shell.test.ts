@@ -51,23 +51,25 @@ describe('election shell (default mode)', () => {
     ])
   })
 
-  it('gives terms that grow with each new leadership and stay with a returning one', () => {
+  it('names a claimed leader with its claim, its successor one above, never going down', () => {
     const node = new FakeNode()
     const election = createElection(node)
-    const a = instance({ owner: 'x', id: 'a', createdAt: 100 })
-    const b = instance({ owner: 'y', id: 'b', createdAt: 200 })
+    const a = instance({ owner: 'x', id: 'a', createdAt: 300, leaderTerm: 3 })
+    const b = instance({ owner: 'y', id: 'b', createdAt: 100 })
     node.put(a)
     node.put(b)
-    const ta = election.leader('svc')?.term as number
+    assert.equal(election.leader('svc')?.instance.id, 'a', 'the claim outranks an older one')
+    assert.equal(election.leader('svc')?.term, 3)
     node.remove(a, 'expired')
-    const tb = election.leader('svc')?.term as number
-    assert.ok(tb > ta)
+    assert.deepEqual(election.leader('svc')?.term, 4, 'tentative: what b’s owner will claim')
+    node.put({ ...b, leaderTerm: 4 })
     node.put(a)
-    const tReturned = election.leader('svc')?.term as number
-    assert.equal(tReturned, tb + 1)
-    node.put({ ...a, metadata: { changed: 'yes' } })
-    assert.equal(election.leader('svc')?.term, tReturned)
+    assert.equal(election.leader('svc')?.instance.id, 'b', 'the lower claim came back')
+    node.put({ ...b, leaderTerm: 4, metadata: { changed: 'yes' } })
+    assert.equal(election.leader('svc')?.term, 4)
     assert.equal(election.leader('svc')?.instance.metadata.changed, 'yes')
+    node.remove(b, 'deleted')
+    assert.equal(election.leader('svc')?.term, 5, 'the stale claim leads with a new term')
   })
 
   it('streams the current leader, every change and null for an empty set', async () => {
@@ -138,6 +140,67 @@ describe('election shell (default mode)', () => {
     election.subscribe(record(events))
     node.put(instance({ owner: 'me', id: 'mine' }))
     assert.deepEqual(summary(events), ['leader mine', 'promoted mine'])
+  })
+})
+
+describe('election shell: claims', () => {
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 3; i++) await Promise.resolve()
+  }
+
+  it('claims its own leader once the claim delay has passed, with the term it names', async () => {
+    const node = new FakeNode()
+    const election = createElection(node, { claimDelayMs: 500 })
+    const mine = instance({ owner: 'me', id: 'mine', createdAt: 200 })
+    node.put(mine)
+    await settle()
+    assert.deepEqual(node.claims, [], 'no claim before the delay')
+    node.scheduler.advance(500)
+    await settle()
+    assert.deepEqual(node.claims, [{ key: mine.key, term: 1 }])
+    assert.equal(election.leader('svc')?.term, 1)
+  })
+
+  it('keeps a claimed leader when an older instance registers, whatever its clock', async () => {
+    const node = new FakeNode()
+    const election = createElection(node, { claimDelayMs: 0 })
+    const events: ElectionEvent[] = []
+    const mine = instance({ owner: 'me', id: 'mine', createdAt: 5_000 })
+    node.put(mine)
+    await settle()
+    election.subscribe(record(events))
+    node.put(instance({ owner: 'a', id: 'forged', createdAt: 0 }))
+    assert.equal(election.amILeader(mine.key), true)
+    assert.deepEqual(events, [])
+  })
+
+  it('after a heal, the higher claim leads and the lower one is demoted', async () => {
+    const node = new FakeNode()
+    const election = createElection(node, { claimDelayMs: 0 })
+    const events: ElectionEvent[] = []
+    const mine = instance({ owner: 'me', id: 'mine', createdAt: 100 })
+    node.put(mine)
+    await settle()
+    election.subscribe(record(events))
+    node.put(instance({ owner: 'x', id: 'other', createdAt: 900, leaderTerm: 4 }))
+    assert.equal(election.leader('svc')?.term, 4, 'the claim is every observer’s term')
+    assert.deepEqual(summary(events), ['demoted mine superseded', 'leader other'])
+  })
+
+  it('on equal terms the lower key leads, and re-claims above its rival', async () => {
+    const node = new FakeNode()
+    const election = createElection(node, { claimDelayMs: 0 })
+    const mine = instance({ owner: 'me', id: 'mine', createdAt: 900 })
+    node.put(mine)
+    await settle()
+    node.put(instance({ owner: 'x', id: 'rival', createdAt: 1, leaderTerm: 1 }))
+    await settle()
+    assert.deepEqual(node.claims, [
+      { key: mine.key, term: 1 },
+      { key: mine.key, term: 2 },
+    ])
+    assert.equal(election.leader('svc')?.term, 2)
+    assert.equal(election.amILeader(mine.key), true)
   })
 })
 

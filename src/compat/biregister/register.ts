@@ -13,8 +13,13 @@
  * The number never goes backwards on a node and exceeds every default name the node has seen
  * under the prefix, so names sort in registration order as revisions do; the peer ID makes a
  * name unique even when two nodes register in the same millisecond.
+ *
+ * Leader. etcd's lowest create revision stays lowest until its key is deleted; here the
+ * register runs an election on its node, so that its registration claims leadership when it
+ * leads, and a claimed leader stays leader while live, whatever the clocks (shared/claims.ts).
  */
 import type { DiscoveryNode, RegistrationHandle } from '../../contract.ts'
+import { claimLeadership } from '../shared/claims.ts'
 import { instancesUnder, keyOf, keyToRef } from '../shared/keyspace.ts'
 import { requireNonEmptyString, requireString } from '../shared/validate.ts'
 import { NameTakenError } from './errors.ts'
@@ -26,7 +31,7 @@ export interface Register extends Watcher {
   myKey(): string
   /** The name: given, or the default one. */
   myName(): string
-  /** True while this registration is the oldest under the prefix. */
+  /** True while this registration is the leader under the prefix. */
   amILeader(): boolean
 }
 
@@ -35,6 +40,7 @@ const DEFAULT_NAME = /^\/(\d{20})-/
 class MeshRegister extends MeshWatcher implements Register {
   #handle: RegistrationHandle | undefined
   #name = ''
+  #stopClaiming: () => void = () => undefined
 
   myKey(): string {
     return this.prefix + this.#name
@@ -52,6 +58,7 @@ class MeshRegister extends MeshWatcher implements Register {
   override close(): void {
     const handle = this.#handle
     this.#handle = undefined
+    this.#stopClaiming()
     super.close()
     void handle?.deregister().catch(() => undefined)
   }
@@ -61,6 +68,7 @@ class MeshRegister extends MeshWatcher implements Register {
     const key = this.myKey()
     if (this.has(this.#name)) throw new NameTakenError(key)
     const { service, id } = keyToRef(key)
+    this.#stopClaiming = claimLeadership(this.discovery)
     this.#handle = await this.discovery.register({
       service,
       id,

@@ -1,8 +1,10 @@
 /**
  * biregister's Watcher: a cache of every name under a prefix, its leader, and a change stream.
  * Keys and values live in the etcd-style keyspace (shared/keyspace.ts): key = prefix + name,
- * value = the instance's address. The leader is the oldest registration (biregister picks the
- * lowest etcd create-revision; the mesh's equivalent is the registration time, ties by key).
+ * value = the instance's address. The leader is the registration the election's rule ranks first
+ * (biregister picks the lowest etcd create-revision, which stays lowest until deleted; here a
+ * claimed leader stays leader while live, and the oldest registration leads while none is
+ * claimed). A claim (the election re-signing its leader) is no change (shared/claims.ts).
  *
  * If two nodes claim the same name at once (possible across a partition, impossible in etcd),
  * the cache shows the older claim, the same one election would pick.
@@ -11,6 +13,7 @@
 import type { DiscoveryNode, Instance, ServiceChange } from '../../contract.ts'
 import { compareByAge, leaderOf } from '../../election/rules.ts'
 import { Channel } from '../shared/channel.ts'
+import { onlyClaimChanged } from '../shared/claims.ts'
 import { subscribeMatching } from '../shared/feed.ts'
 import { instancesUnder, keyOf, keyValueOf, underPrefix } from '../shared/keyspace.ts'
 import { requireNode, requirePositiveInteger, requireString } from '../shared/validate.ts'
@@ -29,7 +32,7 @@ export interface Watcher {
   getValues(): string[]
   /** The value of `name`, or undefined when it is not registered (Go returns ""). */
   getValueByName(name: string): string | undefined
-  /** The oldest registration under the prefix, or undefined when there is none (Go: "", ""). */
+  /** The leader under the prefix, or undefined when there is none (Go: "", ""). */
   getLeader(): Leader | undefined
   /** Ends the watch: changes() ends and closed() resolves. Idempotent. */
   close(): void
@@ -141,6 +144,7 @@ export class MeshWatcher implements Watcher {
   #apply(changes: readonly ServiceChange[]): void {
     this.#cache = this.#read()
     for (const change of changes) {
+      if (change.type === 'updated' && onlyClaimChanged(change.previous, change.instance)) continue
       const name = this.#nameOf(change.instance)
       const gone = change.type === 'deleted' || change.type === 'expired'
       if (gone && this.#cache.has(name)) continue // another claim on the name remains

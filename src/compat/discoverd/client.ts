@@ -2,11 +2,14 @@
  * discoverd's Client over a discovery node. There is no agent to dial and no DefaultClient:
  * discoverd's Connect/NewClient/NewClientWithAddr become newClient(node), and the package-level
  * functions are the methods of that client. Registrations live as long as the node heartbeats
- * them (discoverd's client heartbeats) and leave at once on unregister.
+ * them (discoverd's client heartbeats) and leave at once on unregister. A client that registers
+ * runs an election on its node, so that its registration claims leadership when it leads and
+ * keeps it while live (shared/claims.ts).
  */
 
 import type { DiscoveryNode, RegistrationHandle } from '../../contract.ts'
 import { leaderOf } from '../../election/rules.ts'
+import { claimLeadership } from '../shared/claims.ts'
 import { TimeoutError } from '../shared/errors.ts'
 import { waitUntil } from '../shared/feed.ts'
 import {
@@ -84,6 +87,7 @@ class MeshClient implements Client {
   readonly #node: DiscoveryNode
   readonly #registrations = new Map<string, Registration>()
   readonly #sets = new Set<ServiceSet>()
+  #stopClaiming: (() => void) | undefined
 
   constructor(node: DiscoveryNode) {
     this.#node = node
@@ -190,6 +194,8 @@ class MeshClient implements Client {
     for (const set of this.#sets) set.close()
     this.#sets.clear()
     await this.unregisterAll()
+    this.#stopClaiming?.()
+    this.#stopClaiming = undefined
   }
 
   async #register(
@@ -200,6 +206,7 @@ class MeshClient implements Client {
     requireNonEmptyString('name', name)
     const expanded = expandAddr(requireNonEmptyString('addr', addr), this.#node.advertisedHost())
     const attrs = requireStringMap('attributes', attributes)
+    this.#stopClaiming ??= claimLeadership(this.#node)
     const handle = await this.#node.register({
       service: name,
       id: expanded,

@@ -5,8 +5,10 @@
  *   recomputes it on every change the node reports for that service, or when the filter
  *   changes; watch updates are the diff between two snapshots, so a filter change takes the
  *   members it excludes offline at once.
- * - The leader is the oldest member (leaderOf from election, ties by key): every node holding
+ * - The leader is the member the election's rule ranks first (leaderOf: the claimed leader, so
+ *   a newcomer never displaces it; the oldest member while none is claimed): every node holding
  *   the same set with the same filter names the same leader, with no extra messages.
+ * - A claim (the election re-signing its leader) is not a member update (shared/claims.ts).
  * - A set made by registerWithSet hides its own registration from services/addrs/select/watch,
  *   but not from leader/leaders: this instance may become leader, and selfAddr() tells it so.
  */
@@ -14,6 +16,7 @@
 import { compareVersions, type DiscoveryNode, type Instance } from '../../contract.ts'
 import { compareByAge, leaderOf } from '../../election/rules.ts'
 import { Channel } from '../shared/channel.ts'
+import { onlyClaimChanged } from '../shared/claims.ts'
 import { subscribeMatching } from '../shared/feed.ts'
 import { matchesAll, requireStringMap } from '../shared/validate.ts'
 import { toService, toUpdate } from './convert.ts'
@@ -23,7 +26,7 @@ import type { Service, ServiceUpdate } from './types.ts'
 export interface ServiceSet {
   /** The address this set's own registration uses (registerWithSet), or "". */
   selfAddr(): string
-  /** The oldest member, or null when the set is empty. */
+  /** The leader (the claimed leader, else the oldest member), or null when the set is empty. */
   leader(): Service | null
   /**
    * The current leader at once, then every new leader; null when the set becomes empty. Each
@@ -167,7 +170,8 @@ export class MeshServiceSet implements ServiceSet {
       const old = before.get(key)
       if (
         key !== this.#selfKey &&
-        (old === undefined || compareVersions(old.revision, now.revision) !== 0)
+        (old === undefined ||
+          (compareVersions(old.revision, now.revision) !== 0 && !onlyClaimChanged(old, now)))
       ) {
         updates.push(toUpdate(toService(now), true))
       }

@@ -1,11 +1,19 @@
 /**
  * go-micro's Watcher over the node's watch stream. The stream opens with a snapshot, which
- * go-micro watchers do not report: results start with the first change after watch().
+ * go-micro watchers do not report: results start with the first change after watch(). An update
+ * that leaves the go-micro Service as it was (a server re-registering every RegisterInterval, an
+ * election claim) is not reported: go-micro's etcd registry compares the node's hash and only
+ * refreshes the lease when nothing changed, so its watchers see no event.
  */
 import type { DiscoveryNode, Instance, WatchEvent } from '../../contract.ts'
 import { instanceToService } from './convert.ts'
 import { WatcherStoppedError } from './errors.ts'
 import { eventTypeOf, type Result, resultOf } from './event.ts'
+import type { Service } from './types.ts'
+
+function sameService(a: Service, b: Service): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
+}
 
 /** go-micro's `registry.Watcher`: changes after watch(), one Result at a time. */
 export interface Watcher {
@@ -29,7 +37,10 @@ export class MeshWatcher implements Watcher {
       const { value, done } = await this.#events.next()
       if (done === true || this.#abort.signal.aborted) throw new WatcherStoppedError()
       if (value.type === 'snapshot') continue
-      return resultOf(eventTypeOf(value), instanceToService(value.instance as Instance))
+      const service = instanceToService(value.instance as Instance)
+      if (value.type === 'updated' && sameService(instanceToService(value.previous), service))
+        continue
+      return resultOf(eventTypeOf(value), service)
     }
   }
 
