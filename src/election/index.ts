@@ -2,7 +2,7 @@
  * Leader election over the discovery mesh: `createElection(node, options?)`.
  *
  * The rule (rules.ts): a live claimed leader stays leader; among claims the highest term leads
- * (ties by instance key); with no claim live, the oldest registration leads (discoverd's rule),
+ * (ties: the older registration, then the instance key); with no claim live, the oldest registration leads (discoverd's rule),
  * and its owner's election claims it by re-signing the registration with its term, one update
  * per change of leadership. Every node derives the leader from its own copy of the service set.
  *

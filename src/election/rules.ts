@@ -5,8 +5,11 @@
  * 1. A claimed instance (its owner re-signed it with a leadership term, `leaderTerm > 0`) ranks
  *    before every unclaimed one: while a claimed leader is live, no newcomer displaces it,
  *    whatever its registration time says.
- * 2. Among claims, the highest term leads; equal terms (claims made concurrently, on two sides
- *    of a partition) are broken by instance key, a field no clock influences.
+ * 2. Among claims, the highest term leads. Equal terms come from claims made concurrently: on
+ *    two sides of a partition, or by a node that claimed before it had heard the cluster's
+ *    leader (a first leader holds term 1, as does a fresh node's own). They go to the older
+ *    registration, then the lower key, so that the established leader usually keeps it; a
+ *    skewed clock can only matter here, where there is no live leader both sides had seen.
  * 3. With no claim live, the oldest registration leads (discoverd's rule: the owner's clock at
  *    first registration, ties by key); its owner's election then claims it (election.ts), so
  *    this ordering only picks successors, never displaces a claimed leader.
@@ -25,7 +28,7 @@ export function compareByRank(a: Instance, b: Instance): number {
     if (a.leaderTerm === 0 || b.leaderTerm === 0) return a.leaderTerm === 0 ? 1 : -1
     return b.leaderTerm - a.leaderTerm
   }
-  return a.leaderTerm === 0 ? compareByAge(a, b) : compareKeys(a, b)
+  return compareByAge(a, b)
 }
 
 /** The leader of a set of instances of one service, or undefined when it is empty. */

@@ -37,12 +37,14 @@ describe('leaderOf / compareByRank', () => {
     assert.ok(compareByRank(claimed, older) < 0)
   })
 
-  it('ranks claims by term, then by key, never by age', () => {
+  it('ranks claims by term whatever their age, equal terms by age then key', () => {
     const low = instance({ owner: 'a', createdAt: 1, leaderTerm: 3 })
     const high = instance({ owner: 'c', createdAt: 900, leaderTerm: 4 })
-    const tie = instance({ owner: 'b', createdAt: 0, leaderTerm: 4 })
-    assert.equal(leaderOf([low, high]), high)
-    assert.equal(leaderOf([high, tie, low]), tie, 'equal terms: the lower key, whatever the age')
+    const tie = instance({ owner: 'b', createdAt: 900, leaderTerm: 4 })
+    const older = instance({ owner: 'd', createdAt: 5, leaderTerm: 4 })
+    assert.equal(leaderOf([low, high]), high, 'a higher term beats an older claim')
+    assert.equal(leaderOf([high, tie, low]), tie, 'equal terms and ages: the lower key')
+    assert.equal(leaderOf([high, tie, older]), older, 'equal terms: the older')
   })
 
   it('does not depend on the order of the set', () => {

@@ -187,13 +187,13 @@ describe('election shell: claims', () => {
     assert.deepEqual(summary(events), ['demoted mine superseded', 'leader other'])
   })
 
-  it('on equal terms the lower key leads, and re-claims above its rival', async () => {
+  it('on equal terms the older leads, and re-claims above its rival', async () => {
     const node = new FakeNode()
     const election = createElection(node, { claimDelayMs: 0 })
-    const mine = instance({ owner: 'me', id: 'mine', createdAt: 900 })
+    const mine = instance({ owner: 'me', id: 'mine', createdAt: 1 })
     node.put(mine)
     await settle()
-    node.put(instance({ owner: 'x', id: 'rival', createdAt: 1, leaderTerm: 1 }))
+    node.put(instance({ owner: 'a', id: 'rival', createdAt: 900, leaderTerm: 1 }))
     await settle()
     assert.deepEqual(node.claims, [
       { key: mine.key, term: 1 },
