@@ -43,8 +43,9 @@ export async function main(): Promise<{
   )
   const leaders = [alpha.amILeader(), beta.amILeader(), anonymous.amILeader()]
 
+  // Closing stops the lease keep-alive: alpha's key lapses after its 10 s TTL, then beta leads.
   alpha.close()
-  await cluster.settle()
+  await cluster.settle(10_500)
   const leaderAfter = watcher.getLeader()?.name
 
   watcher.close()

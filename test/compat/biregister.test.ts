@@ -64,8 +64,8 @@ describe('biregister', () => {
     await node(0).register({ service: '/svc', id: 'a', addresses: ['v2'], ttlMs: 2000 })
     await cluster.settle()
     assert.equal(watcher.getValueByName('a'), 'v2')
-    a.close()
-    await cluster.settle()
+    a.close() // its lease lapses after ttl (2 s)
+    await cluster.settle(2500)
     assert.deepEqual(watcher.getAll(), {})
     await newRegister(node(1), '/svc/', 'b', 'vb', 2)
     await cluster.settle()
@@ -96,7 +96,7 @@ describe('biregister', () => {
     await newRegister(node(0), '/svc/', 'new', 'v', 5)
     await cluster.settle()
     young.close()
-    await cluster.settle()
+    await cluster.settle(5500)
     assert.deepEqual(await take(watcher.changes(), 4), [
       'PUT old',
       'PUT young',
@@ -124,7 +124,10 @@ describe('biregister', () => {
     assert.equal(newWatcher(node(0), '/svc/', 5).node(), node(0))
   })
 
-  it('Register: myKey, myName, amILeader, and leadership moves to the next oldest on close', async () => {
+  it('Register: myKey, myName, amILeader; after close the key lapses with its lease (ttl), then leadership moves', async () => {
+    // biregister's Close closes the etcd client: the lease keep-alive stops, the key stays until
+    // the lease's ttl runs out, and the watcher elects the next lowest create revision only
+    // once the leader's key is deleted (watcher.go updateLoop).
     const first = await newRegister(node(0), '/svc/', 'one', 'v1', 5)
     await cluster.settle()
     const second = await newRegister(node(1), '/svc/', 'two', 'v2', 5)
@@ -134,7 +137,9 @@ describe('biregister', () => {
     assert.deepEqual([first.amILeader(), second.amILeader()], [true, false])
     assert.deepEqual(second.getAll(), { one: 'v1', two: 'v2' }, 'a Register is a Watcher too')
     first.close()
-    await cluster.settle()
+    await cluster.settle(4000)
+    assert.deepEqual(second.getLeader(), { name: 'one', value: 'v1' }, 'the lease still runs')
+    await cluster.settle(1500)
     assert.deepEqual([first.amILeader(), second.amILeader()], [false, true])
     assert.deepEqual(second.getLeader(), { name: 'two', value: 'v2' })
   })

@@ -53,8 +53,8 @@ describe('a live leader stays leader when an older-looking newcomer registers', 
     assert.equal(a.amILeader(), true)
     assert.equal(b.amILeader(), false)
     assert.deepEqual(b.getLeader(), { name: 'a', value: 'va' })
-    a.close()
-    await cluster.advance(100)
+    a.close() // its lease lapses after 2 s
+    await cluster.advance(2100)
     assert.equal(b.amILeader(), true)
     b.close()
   })

@@ -54,13 +54,19 @@ class MeshRegister extends MeshWatcher implements Register {
     return this.#handle !== undefined && this.leaderInstance()?.key === this.#handle.key
   }
 
-  /** Deregisters at once (no waiting for the TTL), then closes the watcher. */
+  /**
+   * biregister's Close: closes the watcher and stops the lease keep-alive, so the key lapses
+   * `ttl` seconds later (it is withdrawn then, on the node's clock), not at once.
+   */
   override close(): void {
     const handle = this.#handle
     this.#handle = undefined
     this.#stopClaiming()
     super.close()
-    void handle?.deregister().catch(() => undefined)
+    if (handle === undefined) return
+    this.discovery.scheduler.setTimer(this.ttl * 1000, () => {
+      handle.deregister().catch(() => undefined) // the node may have stopped meanwhile
+    })
   }
 
   async registerMyself(name: string | undefined, value: string): Promise<void> {

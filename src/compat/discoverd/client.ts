@@ -2,7 +2,10 @@
  * discoverd's Client over a discovery node. There is no agent to dial and no DefaultClient:
  * discoverd's Connect/NewClient/NewClientWithAddr become newClient(node), and the package-level
  * functions are the methods of that client. Registrations live as long as the node heartbeats
- * them (discoverd's client heartbeats) and leave at once on unregister. A client that registers
+ * them (discoverd's client heartbeats) and leave at once on unregister. close() is discoverd's
+ * Close: heartbeats stop and the agent lets each registration expire after its TTL; here each is
+ * withdrawn one TTL later on the node's clock (a node refreshes all of its instances with one
+ * heartbeat, so one cannot be left unrefreshed while the node runs). A client that registers
  * runs an election on its node, so that its registration claims leadership when it leads and
  * keeps it while live (shared/claims.ts).
  */
@@ -79,7 +82,11 @@ export interface Client {
   services(name: string, timeoutMs?: number): Promise<Service[]>
   /** A live ServiceSet of `name`. */
   newServiceSet(name: string): ServiceSet
-  /** Unregisters everything and closes every set made by this client. */
+  /**
+   * discoverd's Close: closes every set made by this client, ends pending standbys, and lets each
+   * registration lapse one TTL from now (it is withdrawn then), as the agent expires a client's
+   * registrations once its heartbeats stop. Resolves at once.
+   */
   close(): Promise<void>
 }
 
@@ -193,9 +200,19 @@ class MeshClient implements Client {
   async close(): Promise<void> {
     for (const set of this.#sets) set.close()
     this.#sets.clear()
-    await this.unregisterAll()
     this.#stopClaiming?.()
     this.#stopClaiming = undefined
+    for (const registration of this.#registrations.values()) {
+      const { name, addr, handle } = registration
+      registration.withdrawn.abort(
+        new UnknownRegistrationError(name, addr, 'the client was closed before it became leader'),
+      )
+      const ttlMs = this.#node.lookup(name).find((i) => i.key === handle.key)?.ttlMs ?? 0
+      this.#node.scheduler.setTimer(ttlMs, () => {
+        handle.deregister().catch(() => undefined) // the node may have stopped meanwhile
+      })
+    }
+    this.#registrations.clear()
   }
 
   async #register(

@@ -9,8 +9,10 @@
  *   a newcomer never displaces it; the oldest member while none is claimed): every node holding
  *   the same set with the same filter names the same leader, with no extra messages.
  * - A claim (the election re-signing its leader) is not a member update (shared/claims.ts).
- * - A set made by registerWithSet hides its own registration from services/addrs/select/watch,
- *   but not from leader/leaders: this instance may become leader, and selfAddr() tells it so.
+ * - A set made by registerWithSet hides its own registration from services/addrs/select and from
+ *   watch(true)'s current members, but not from leader/leaders, nor from the updates watch
+ *   streams carry (discoverd's set forwards its own registration's updates to its watchers):
+ *   this instance may become leader, and selfAddr() tells it so.
  */
 
 import { compareVersions, type DiscoveryNode, type Instance } from '../../contract.ts'
@@ -42,8 +44,8 @@ export interface ServiceSet {
   /** Keeps only members matching `attrs` from now on; the others leave the set at once. */
   filter(attrs: Record<string, string>): void
   /**
-   * Member updates from now on; with `bringCurrent`, an online update per current member first.
-   * Ends on unwatch() or close().
+   * Member updates from now on (this set's own registration's included); with `bringCurrent`, an
+   * online update per current member first (without its own). Ends on unwatch() or close().
    */
   watch(bringCurrent: boolean): AsyncIterableIterator<ServiceUpdate>
   /** Ends one watch stream. */
@@ -162,16 +164,13 @@ export class MeshServiceSet implements ServiceSet {
     this.#members = this.#read()
     const updates: ServiceUpdate[] = []
     for (const [key, old] of before) {
-      if (!this.#members.has(key) && key !== this.#selfKey) {
-        updates.push(toUpdate(toService(old), false))
-      }
+      if (!this.#members.has(key)) updates.push(toUpdate(toService(old), false))
     }
     for (const [key, now] of this.#members) {
       const old = before.get(key)
       if (
-        key !== this.#selfKey &&
-        (old === undefined ||
-          (compareVersions(old.revision, now.revision) !== 0 && !onlyClaimChanged(old, now)))
+        old === undefined ||
+        (compareVersions(old.revision, now.revision) !== 0 && !onlyClaimChanged(old, now))
       ) {
         updates.push(toUpdate(toService(now), true))
       }

@@ -137,3 +137,16 @@ export function newEndpointer<Request = unknown, Response = unknown>(
   }
   return new DefaultEndpointer(instancer, factory, options)
 }
+
+/**
+ * An Endpointer that always yields `endpoints` (go-kit `sd.FixedEndpointer`): for tests and for
+ * a fixed set of backends behind a balancer. `close()` does nothing; there is nothing to close.
+ */
+export function fixedEndpointer<Request = unknown, Response = unknown>(
+  endpoints: readonly Endpoint<Request, Response>[],
+): Endpointer<Request, Response> {
+  if (!Array.isArray(endpoints)) throw new InvalidArgumentError('endpoints must be an array')
+  for (const [i, e] of endpoints.entries()) requireFunction(`endpoints[${i}]`, e)
+  const fixed = [...endpoints]
+  return { endpoints: () => [...fixed], close: () => undefined }
+}

@@ -12,7 +12,12 @@ export {
   type SrvLookup,
   type SrvRecord,
 } from './dnssrv.ts'
-export { type Endpointer, type EndpointerOptions, newEndpointer } from './endpointer.ts'
+export {
+  type Endpointer,
+  type EndpointerOptions,
+  fixedEndpointer,
+  newEndpointer,
+} from './endpointer.ts'
 export * as etcd from './etcd/index.ts'
 export { fixedInstancer, instanceStrings, newInstancer } from './instancer.ts'
 export * as lb from './lb/index.ts'

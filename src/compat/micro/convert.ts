@@ -94,6 +94,31 @@ export function instanceToService(instance: Instance): Service {
   }
 }
 
+/** The one-node Service a spec registers, as instanceToService would read it back. */
+export function specToService(spec: InstanceSpec): Service {
+  const { node, service } = splitMetadata(spec.metadata ?? {})
+  return {
+    name: spec.service,
+    version: spec.version ?? '',
+    metadata: service,
+    endpoints: structuredClone([...(spec.endpoints ?? [])]),
+    nodes: [{ id: spec.id, address: spec.addresses[0] ?? '', metadata: node }],
+  }
+}
+
+/** Whether two Services carry the same fields (deep equality, key order aside). */
+export function sameService(a: Service, b: Service): boolean {
+  return canonical(a) === canonical(b)
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => compare(a, b)))
+      : v,
+  )
+}
+
 /** Groups instances into one Service per (name, version), ordered by name, version, node id. */
 export function instancesToServices(instances: readonly Instance[]): Service[] {
   const sorted = [...instances].sort(

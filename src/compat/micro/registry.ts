@@ -3,10 +3,22 @@
  * go-micro's default registry: no server, every process a peer. There is no DefaultRegistry:
  * newRegistry takes the node explicitly.
  */
-import { type DiscoveryNode, instanceKey } from '../../contract.ts'
+import {
+  type DiscoveryNode,
+  type InstanceSpec,
+  InvalidArgumentError,
+  instanceKey,
+} from '../../contract.ts'
 import { withTimeout } from '../shared/time.ts'
 import { requireDuration, requireNode, requireNonEmptyString } from '../shared/validate.ts'
-import { instancesToServices, requireService, serviceToSpecs } from './convert.ts'
+import {
+  instancesToServices,
+  instanceToService,
+  requireService,
+  sameService,
+  serviceToSpecs,
+  specToService,
+} from './convert.ts'
 import { NotFoundError } from './errors.ts'
 import {
   applyOptions,
@@ -56,9 +68,11 @@ class MeshRegistry implements Registry {
   }
 
   async register(service: Service, options: RegisterOptions = {}): Promise<void> {
-    const checked = requireService(service)
+    const checked = requireNodes(requireService(service))
     const ttl = options?.ttl === undefined ? undefined : requireDuration('ttl', options.ttl)
-    const specs = serviceToSpecs(checked, ttl)
+    // go-micro's etcd registry hashes each node and skips one registered unchanged (servers
+    // re-register every RegisterInterval): no write, so watchers see no update.
+    const specs = serviceToSpecs(checked, ttl).filter((spec) => !this.#registeredAs(spec))
     await this.#bounded(
       `register ${checked.name}`,
       Promise.all(specs.map((spec) => this.#node.register(spec))),
@@ -66,7 +80,7 @@ class MeshRegistry implements Registry {
   }
 
   async deregister(service: Service): Promise<void> {
-    const checked = requireService(service)
+    const checked = requireNodes(requireService(service))
     const keys = checked.nodes.map((n) => instanceKey(this.#node.peerId, checked.name, n.id))
     await this.#bounded(
       `deregister ${checked.name}`,
@@ -96,10 +110,23 @@ class MeshRegistry implements Registry {
     return 'mesh'
   }
 
+  /** True when this node already holds `spec` as registered (the TTL aside, as go-micro's hash). */
+  #registeredAs(spec: InstanceSpec): boolean {
+    const key = instanceKey(this.#node.peerId, spec.service, spec.id)
+    const held = this.#node.lookup(spec.service).find((i) => i.key === key)
+    return held !== undefined && sameService(instanceToService(held), specToService(spec))
+  }
+
   #bounded<T>(what: string, work: Promise<T>): Promise<T> {
     const { timeout } = this.#options
     return timeout > 0 ? withTimeout(this.#node.scheduler, timeout, what, work) : work
   }
+}
+
+/** go-micro rejects a Service without nodes ("Require at least one node"). */
+function requireNodes(service: Service): Service {
+  if (service.nodes.length === 0) throw new InvalidArgumentError('require at least one node')
+  return service
 }
 
 /** A go-micro Registry served by `node` (go-micro `NewRegistry`, with the node explicit). */

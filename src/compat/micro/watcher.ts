@@ -6,14 +6,9 @@
  * refreshes the lease when nothing changed, so its watchers see no event.
  */
 import type { DiscoveryNode, Instance, WatchEvent } from '../../contract.ts'
-import { instanceToService } from './convert.ts'
+import { instanceToService, sameService } from './convert.ts'
 import { WatcherStoppedError } from './errors.ts'
 import { eventTypeOf, type Result, resultOf } from './event.ts'
-import type { Service } from './types.ts'
-
-function sameService(a: Service, b: Service): boolean {
-  return JSON.stringify(a) === JSON.stringify(b)
-}
 
 /** go-micro's `registry.Watcher`: changes after watch(), one Result at a time. */
 export interface Watcher {

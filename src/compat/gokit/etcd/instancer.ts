@@ -1,8 +1,9 @@
 /**
  * go-kit `etcd.Instancer` and `etcd.Registrar`, over any EtcdClient (the mesh client or the
- * etcd bridge). The Instancer reads the prefix, then re-reads it on every watch signal; a
- * failed read publishes an Event carrying the error (the last instances stay with Endpointers
- * unless they invalidate on error).
+ * etcd bridge). The Instancer reads the prefix, then re-reads it on every watch signal. As in
+ * go-kit, a failed read (the first one included: the Instancer is still returned) publishes an
+ * Event with the error and no instances; Endpointers keep their last endpoints on such an Event
+ * unless they invalidate on error.
  */
 import { InvalidArgumentError } from '../../../contract.ts'
 import { requireString } from '../../shared/validate.ts'
@@ -19,31 +20,28 @@ function requireClient(client: unknown): EtcdClient {
 }
 
 /**
- * An Instancer over the keys under `prefix` (go-kit `etcd.NewInstancer`). Rejects when the first
- * read fails, as go-kit returns an error.
+ * An Instancer over the keys under `prefix` (go-kit `etcd.NewInstancer`). It always resolves: a
+ * first read that fails is its first Event's `err`, as go-kit returns the Instancer and a nil
+ * error. Rejects only on arguments of the wrong type.
  */
 export async function newEtcdInstancer(client: EtcdClient, prefix: string): Promise<Instancer> {
   requireClient(client)
   requireString('prefix', prefix)
-  const instances = await client.getEntries(prefix)
   const abort = new AbortController()
   const cache = new InstanceCache(() => abort.abort())
-  cache.update({ instances })
-  const watch = client.watchPrefix(prefix, abort.signal)
+  const read = async (): Promise<void> => {
+    try {
+      cache.update({ instances: await client.getEntries(prefix) })
+    } catch (err) {
+      fail(err)
+    }
+  }
   const fail = (err: unknown): void =>
-    cache.update({
-      instances: cache.state.instances,
-      err: err instanceof Error ? err : new Error(String(err)),
-    })
+    cache.update({ instances: [], err: err instanceof Error ? err : new Error(String(err)) })
+  await read()
   void (async () => {
     try {
-      for await (const _ of watch) {
-        try {
-          cache.update({ instances: await client.getEntries(prefix) })
-        } catch (err) {
-          fail(err)
-        }
-      }
+      for await (const _ of client.watchPrefix(prefix, abort.signal)) await read()
     } catch (err) {
       fail(err) // the watch itself broke: listeners learn it, never an unhandled rejection
     }

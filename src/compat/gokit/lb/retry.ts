@@ -1,7 +1,9 @@
 /**
  * go-kit's `lb.Retry`: wraps a Balancer into one Endpoint that asks the balancer for an endpoint
  * and calls it, again and again on failure, until the callback says stop or the timeout (on the
- * scheduler's clock) passes. The error keeps every attempt's error, in order.
+ * scheduler's clock) passes. When the callback stops it, the RetryError keeps every attempt's
+ * error, in order. When the time runs out (or the caller's signal aborts), the call rejects with
+ * that reason itself, a TimeoutError or the signal's reason, as go-kit returns `ctx.Err()`.
  */
 import { GossipSdError, type Scheduler, systemScheduler } from '../../../contract.ts'
 import { TimeoutError } from '../../shared/errors.ts'
@@ -13,11 +15,12 @@ import type { Balancer } from './balancer.ts'
 export class RetryError extends GossipSdError<'ERR_RETRY_EXHAUSTED'> {
   /** Each attempt's error, in order (go-kit `RawErrors`). */
   readonly rawErrors: readonly Error[]
-  /** Why retrying stopped: the last error, the callback's replacement, or a TimeoutError. */
+  /** Why retrying stopped: the last error, or the callback's replacement of it. */
   readonly final: Error
 
   constructor(rawErrors: readonly Error[], final: Error) {
-    const previous = rawErrors.filter((e) => e !== final).map((e) => e.message)
+    // go-kit lists every raw error but the last, which `final` stands for.
+    const previous = rawErrors.slice(0, -1).map((e) => e.message)
     super(
       'ERR_RETRY_EXHAUSTED',
       previous.length === 0
@@ -55,16 +58,23 @@ export function retry<Request, Response>(
   return retryWithCallback(timeoutMs, balancer, (n) => [n < max], options)
 }
 
-/** Retries while `callback` says so, within `timeoutMs` (go-kit `lb.RetryWithCallback`). */
+/** Keeps trying until the timeout: go-kit's callback when none is given. */
+const alwaysRetry: RetryCallback = () => [true]
+
+/**
+ * Retries while `callback` says so, within `timeoutMs` (go-kit `lb.RetryWithCallback`); without
+ * a callback, until the timeout.
+ */
 export function retryWithCallback<Request, Response>(
   timeoutMs: number,
   balancer: Balancer<Request, Response>,
-  callback: RetryCallback,
+  callback: RetryCallback | null | undefined,
   options: RetryOptions = {},
 ): Endpoint<Request, Response> {
   requireDuration('timeout', timeoutMs)
   requireFunction('balancer.endpoint', balancer?.endpoint)
-  requireFunction('callback', callback)
+  const decide = callback ?? alwaysRetry
+  requireFunction('callback', decide)
   const scheduler = options.scheduler ?? systemScheduler
   return async (request, signal) => {
     const deadline = new AbortController()
@@ -90,13 +100,15 @@ export function retryWithCallback<Request, Response>(
           )
           return await Promise.race([attempt, expired])
         } catch (err) {
-          if (deadline.signal.aborted)
-            throw new RetryError(rawErrors, asError(deadline.signal.reason))
+          if (deadline.signal.aborted) throw deadline.signal.reason
           received = asError(err)
         }
         rawErrors.push(received)
-        const [keepTrying, replacement] = callback(n, received)
+        const [keepTrying, replacement] = decide(n, received)
         if (!keepTrying) throw new RetryError(rawErrors, replacement ?? received)
+        // Let timers run between attempts: go-kit's timeout fires beside a retry loop that fails
+        // at once (no endpoints), which here would otherwise never give the timer a turn.
+        await new Promise((resolve) => setImmediate(resolve))
       }
     } finally {
       cancelTimer()
