@@ -34,6 +34,7 @@ export interface ResolvedElectionOptions {
 export const DEFAULT_MAX_CLOCK_DRIFT_RATIO = 0.01
 /** How often quorum mode re-checks leases and quorum, in ms. */
 export const DEFAULT_CHECK_INTERVAL_MS = 100
+/** How long a new election waits before its first leadership claim, in ms. */
 export const DEFAULT_CLAIM_DELAY_MS = 1000
 
 export function resolveElectionOptions(options: ElectionOptions = {}): ResolvedElectionOptions {
