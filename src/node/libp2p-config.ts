@@ -9,9 +9,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { type Ed25519PrivateKey, KEEP_ALIVE, type Libp2p } from '@libp2p/interface'
-import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
-import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import type { GossipServices } from './libp2p-transport.ts'
@@ -49,13 +47,20 @@ export async function buildLibp2p(setup: Libp2pSetup): Promise<Libp2p<GossipServ
         tagTTL: BOOTSTRAP_KEEP_ALIVE_MS,
       }),
     )
-  if (setup.mdns)
+  // mDNS and the pre-shared key are loaded only when used: mDNS alone holds about 6 MiB.
+  if (setup.mdns) {
+    const { mdns } = await import('@libp2p/mdns')
     discovery.push(
       mdns({
         interval: tuning.mdnsIntervalMs,
         serviceTag: `_gossip-sd-${setup.cluster}._udp.local`,
       }),
     )
+  }
+  const protector =
+    setup.psk === undefined
+      ? {}
+      : { connectionProtector: (await import('@libp2p/pnet')).preSharedKey({ psk: setup.psk }) }
   const node = await createLibp2p({
     start: false,
     privateKey: setup.privateKey,
@@ -63,7 +68,7 @@ export async function buildLibp2p(setup: Libp2pSetup): Promise<Libp2p<GossipServ
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    ...(setup.psk === undefined ? {} : { connectionProtector: preSharedKey({ psk: setup.psk }) }),
+    ...protector,
     peerDiscovery: discovery,
     connectionManager: { maxConnections: tuning.maxConnections, dialTimeout: tuning.dialTimeoutMs },
     connectionMonitor: {

@@ -45,7 +45,7 @@ describe('the packed package, installed into a fresh project', () => {
       await run('npm', ['pack', '--json', '--pack-destination', dir], REPO_ROOT, 120_000),
       'npm pack',
     )
-    ;[packed] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as [typeof packed]
+    ;[packed] = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m))) as [typeof packed]
     await mkdir(project)
     await writeFile(
       join(project, 'package.json'),

@@ -1,5 +1,6 @@
 /** `gossip-sd psk`: prints a new pre-shared key; give the file to every node of a private cluster. */
-import { generateSwarmKey } from '../../node/index.ts'
+// From its own module: the node's index would load libp2p for a command that needs none.
+import { generateSwarmKey } from '../../node/psk.ts'
 import type { Command } from '../command.ts'
 
 export const command: Command = {
