@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { main } from '../../examples/biregister.ts'
 import {
-  type Change,
   ChangeOp,
   NameTakenError,
   newRegister,
@@ -12,17 +11,8 @@ import {
 import { etcd } from '../../src/compat/gokit/index.ts'
 import type { DiscoveryNode } from '../../src/contract.ts'
 import { InvalidArgumentError } from '../../src/membership/errors.ts'
+import { take } from './biregister-changes.ts'
 import { type Cluster, deadline, startCluster } from './helpers.ts'
-
-async function take(stream: AsyncIterableIterator<Change>, count: number): Promise<string[]> {
-  const out: string[] = []
-  for (let i = 0; i < count; i++) {
-    const { value, done } = await deadline(stream.next())
-    assert.equal(done, false, `stream ended after ${i} changes`)
-    out.push(`${(value as Change).op} ${(value as Change).name}`)
-  }
-  return out
-}
 
 describe('biregister', () => {
   let cluster: Cluster

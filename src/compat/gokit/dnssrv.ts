@@ -1,11 +1,17 @@
 /**
  * go-kit `sd/dnssrv`: an Instancer over DNS SRV records, re-resolved every `ttl`. Each record
- * yields the instance "target:port". A failed lookup publishes an Event with the error (the
- * Endpointer's invalidateOnError decides what that means). This pairs with the agent's DNS SRV
+ * yields the instance "target:port". A failed lookup, or a record with port 0 (PortZeroError),
+ * publishes an Event with the error and no instances, as go-kit does (the Endpointer keeps its
+ * last endpoints unless it invalidates on error). This pairs with the agent's DNS SRV
  * responder, or any DNS server.
  */
 import { promises as dns } from 'node:dns'
-import { InvalidArgumentError, type Scheduler, systemScheduler } from '../../contract.ts'
+import {
+  GossipSdError,
+  InvalidArgumentError,
+  type Scheduler,
+  systemScheduler,
+} from '../../contract.ts'
 import { requireDuration, requireFunction, requireNonEmptyString } from '../shared/validate.ts'
 import { InstanceCache } from './cache.ts'
 import type { Instancer } from './types.ts'
@@ -27,7 +33,15 @@ export interface DnsSrvOptions {
   scheduler?: Scheduler
 }
 
+/** The resolver returned an SRV record with port 0 (go-kit `dnssrv.ErrPortZero`). */
+export class PortZeroError extends GossipSdError<'ERR_PORT_ZERO'> {
+  constructor() {
+    super('ERR_PORT_ZERO', 'resolver returned SRV record with port 0')
+  }
+}
+
 function instanceOf(record: SrvRecord): string {
+  if (record.port === 0) throw new PortZeroError()
   return record.name.includes(':')
     ? `[${record.name}]:${record.port}`
     : `${record.name}:${record.port}`
@@ -56,10 +70,7 @@ export async function newDnsSrvInstancer(
     try {
       cache.update({ instances: (await lookup(name)).map(instanceOf) })
     } catch (err) {
-      cache.update({
-        instances: cache.state.instances,
-        err: err instanceof Error ? err : new Error(String(err)),
-      })
+      cache.update({ instances: [], err: err instanceof Error ? err : new Error(String(err)) })
     }
   }
   const schedule = (): void => {

@@ -9,6 +9,7 @@ export { InstanceCache } from './cache.ts'
 export {
   type DnsSrvOptions,
   newDnsSrvInstancer,
+  PortZeroError,
   type SrvLookup,
   type SrvRecord,
 } from './dnssrv.ts'
