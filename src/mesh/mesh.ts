@@ -107,6 +107,8 @@ export interface MeshStats extends ReplicaStats {
   leaveConfirmed: number
   /** Neighbours still unconfirmed when `leaveTimeoutMs` ran out. */
   leaveUnconfirmed: number
+  /** Times this node met its own statements from a higher incarnation and moved above it. */
+  reincarnations: number
 }
 
 /** Receives every batch of changes to the service set, synchronously. */
@@ -117,7 +119,7 @@ export class Mesh implements DiscoveryNode {
   readonly scheduler: Scheduler
   readonly config: MeshConfig
   readonly replica: Replica
-  readonly owner: LocalOwner
+  #owner: LocalOwner
   readonly #random: () => number
   readonly #decodeFrame: (bytes: Uint8Array, limits: MembershipLimits) => FrameContent
   readonly #advertisedHost: string
@@ -135,6 +137,7 @@ export class Mesh implements DiscoveryNode {
     syncsStarted: 0,
     leaveConfirmed: 0,
     leaveUnconfirmed: 0,
+    reincarnations: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
   /**
@@ -177,13 +180,18 @@ export class Mesh implements DiscoveryNode {
       init.scheduler,
       SYNC_REPLY_WAIT_BACKOFFS * init.config.syncBackoffMs,
     )
-    this.owner = new LocalOwner(
+    this.#owner = new LocalOwner(
       init.signer,
       init.incarnation ?? nextIncarnation(init.scheduler.now()),
       this.replica.limits,
       init.config.defaultTtlMs,
     )
     this.#schedule = heartbeatSchedule(init.config, 1)
+  }
+
+  /** Signs this node's statements; replaced when it moves to a higher incarnation. */
+  get owner(): LocalOwner {
+    return this.#owner
   }
 
   /** This node's peer ID (the owner of its registrations). */
@@ -513,6 +521,21 @@ export class Mesh implements DiscoveryNode {
     return heartbeatIntervalMs * (1 - STRETCHED_HEARTBEAT_JITTER * this.#random())
   }
 
+  /**
+   * A verified statement of this owner from an incarnation above its own: an earlier run that
+   * outranks this one (its incarnation file lost while the clock is behind). Every peer would
+   * drop what this run signs, so it moves above that incarnation and signs its registrations
+   * again; its earlier run's records are then superseded everywhere.
+   */
+  #reincarnateAbove(incarnation: bigint): void {
+    const { signer, limits, defaultTtlMs } = this.#owner
+    this.#owner = new LocalOwner(signer, incarnation + 1n, limits, defaultTtlMs)
+    this.#stats.reincarnations++
+    for (const spec of this.#specs.values())
+      this.#publish(this.#owner.register(spec, this.scheduler.now()))
+    this.#heartbeat()
+  }
+
   #heartbeat(): void {
     if (this.#state !== 'running') return
     this.#lastHeartbeatAt = this.scheduler.now()
@@ -584,6 +607,9 @@ export class Mesh implements DiscoveryNode {
     for (const gossip of frame.gossip) {
       const result = this.replica.receive(gossip, now)
       if (result.changes.length > 0) changes.push(...result.changes)
+      const own = result.statement
+      if (own?.owner === this.peerId && own.version.incarnation > this.owner.incarnation)
+        this.#reincarnateAbove(own.version.incarnation)
       if (result.ownerOutOfSync !== undefined && result.ownerOutOfSync !== this.peerId)
         this.#wantPull(result.ownerOutOfSync, from)
     }

@@ -9,9 +9,14 @@ export interface Scheduler {
   setTimer(delayMs: number, fn: () => void): () => void
 }
 
-/** Wall-clock time and Node timers. */
+/**
+ * Node timers, and a clock that reads as wall time (ms since the epoch at process start) but
+ * runs monotonically: expiry must not jump when the system clock is stepped (an NTP step, an
+ * operator), or every record would expire at once on a step forward and a crashed owner's
+ * records would outlive their TTL by a step back.
+ */
 export const systemScheduler: Scheduler = {
-  now: () => Date.now(),
+  now: () => performance.timeOrigin + performance.now(),
   setTimer: (delayMs, fn) => {
     const timer = setTimeout(fn, delayMs)
     return () => clearTimeout(timer)
