@@ -1,7 +1,7 @@
 /**
  * biregister, ported: three workers register under one prefix (two by name, one with the
  * default name) and elect the oldest as leader; a watcher caches names and values and follows
- * the changes. When the leader stops, the next oldest takes over.
+ * the changes. When the leader closes, its key lapses after its TTL and the next oldest takes over.
  *
  *   npx tsx examples/biregister.ts
  */

@@ -1,6 +1,7 @@
 /**
  * flynn discoverd's client over a gossip-sd node: registration (with attributes, standby and
- * sets), services(name, timeout), and ServiceSet with oldest-registration-wins leaders.
+ * sets), services(name, timeout), and ServiceSet with stable leaders (the oldest registration
+ * leads, and stays leader while live: src/election/README.md).
  * Channels become async iterators; `Leaders()`/`Watch()` streams end when the set closes.
  *
  * @module gossip-sd/compat/discoverd
