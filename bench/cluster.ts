@@ -30,6 +30,7 @@ import {
   waitAll,
 } from '../test/helpers/agent-process.ts'
 import { rates, sampleProcess } from './lib/proc.ts'
+import { bootstrapFor } from './lib/topology.ts'
 import { argValue, printTable, type Row, writeJsonIfAsked } from './table.ts'
 
 const NODES = Number(argValue('--nodes') ?? 5)
@@ -60,14 +61,6 @@ function percentile(values: readonly number[], p: number): number {
 
 function lastAt(events: readonly { at?: number }[]): number {
   return Math.max(...events.map((e) => e.at ?? Number.NaN))
-}
-
-/** Node i bootstraps to up to three nodes already up: the first, the newest and i/2 (a connected, low-diameter graph). */
-function bootstrapFor(i: number, agents: readonly Agent[]): string[] {
-  const picks = new Set(
-    [0, agents.length - 1, Math.floor(i / 2)].filter((j) => j >= 0 && j < agents.length),
-  )
-  return [...picks].flatMap((j) => ['--bootstrap', (agents[j] as Agent).address])
 }
 
 function agentFlags(i: number, agents: readonly Agent[]): string[] {

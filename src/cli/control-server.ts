@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import { GossipSdError, type InstanceSpec, InvalidArgumentError, instanceKey } from '../contract.ts'
 import type { Election } from '../election/index.ts'
+import { meshOf } from '../node/gossip-node.ts'
 import type { GossipNode } from '../node/index.ts'
 import {
   allowedHosts,
@@ -168,6 +169,18 @@ async function closeServer(server: Server, endpoint: ControlEndpoint): Promise<v
   await removeToken(endpoint)
 }
 
+/** The agent process's memory and the size of its replica (bench:soak watches them over time). */
+function processFacts(node: GossipNode): Record<string, number> {
+  const { heapUsed, rss } = process.memoryUsage()
+  const { set } = meshOf(node).replica
+  return {
+    heapUsedBytes: heapUsed,
+    rssBytes: rss,
+    heldStatements: set.size,
+    owners: set.ownerCount,
+  }
+}
+
 async function route(context: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { node, election } = context
   const url = new URL(req.url ?? '/', 'http://control')
@@ -184,6 +197,7 @@ async function route(context: Context, req: IncomingMessage, res: ServerResponse
         heartbeat: { ...node.heartbeatSchedule(), capacity: node.heartbeatCapacity() },
         stats: node.stats(),
         control: context.stats,
+        process: processFacts(node),
       })
     case 'GET /v1/services':
       return sendJson(res, 200, {
