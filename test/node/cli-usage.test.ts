@@ -103,6 +103,7 @@ describe('agent usage errors', () => {
         new RegExp(`^keyFile: .*locked\\.key\\.lock is held by process ${process.pid}`),
       ],
       [[...LOOPBACK, ...CONTROL, '--psk-file', join(dir, 'none')], /^pskFile: cannot read/],
+      [[...LOOPBACK, ...CONTROL, '--psk-file', openKey], /^pskFile: not a swarm key/],
     ]
     // A few at a time: each starts a Node process, and the host is shared.
     for (let i = 0; i < cases.length; i += 4) {

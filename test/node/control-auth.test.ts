@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { stat } from 'node:fs/promises'
-import { type IncomingHttpHeaders, request } from 'node:http'
+import { type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http'
 import { dirname } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { controlRequest } from '../../src/cli/control-client.ts'
@@ -213,6 +213,52 @@ describe('control endpoint authentication', () => {
       'a watch slot freed by a closed stream',
     )
     second.close()
+  })
+
+  it('cuts a watcher that stops reading once its backlog passes the limit', async () => {
+    const slow = await startControlServer(
+      node,
+      { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      { maxWatcherBacklogBytes: 64 * 1024 },
+    )
+    if (slow.endpoint.kind !== 'tcp') throw new Error('expected a TCP endpoint')
+    const slowToken = await readToken(slow.endpoint)
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: slow.endpoint.kind === 'tcp' ? slow.endpoint.port : 0,
+          path: '/v1/watch?service=flood',
+          headers: { authorization: `Bearer ${slowToken}` },
+          agent: false,
+        },
+        resolve,
+      )
+      req.once('error', reject)
+      req.end()
+    })
+    response.pause() // reads nothing more: the kernel's buffers fill, then the agent's
+    const closed = new Promise((resolve) => response.socket.once('close', resolve))
+    const metadata = { blob: 'x'.repeat(8000) }
+    try {
+      await withDeadline(
+        (async () => {
+          for (let i = 0; slow.stats.rejected['slow-watcher'] === 0; i++)
+            await node.register({
+              service: 'flood',
+              id: `f${i}`,
+              addresses: ['127.0.0.1:1'],
+              metadata,
+            })
+        })(),
+        30_000,
+        'the slow watcher cut',
+      )
+      await withDeadline(closed, 5000, 'the slow watcher connection closed')
+      assert.equal(slow.stats.watchers, 0)
+    } finally {
+      await slow.close()
+    }
   })
 
   it('keeps other local users out: no token to read, and a unix socket they cannot open', async () => {
