@@ -387,36 +387,7 @@ describe('mesh driver over the in-memory transport', () => {
   })
 
   test('a restarted owner with the same identity replaces its old instances at once', async () => {
-    const scheduler = new VirtualScheduler(1_700_000_000_000)
-    const network = new MemoryNetwork({ scheduler, latencyMs: 1 })
-    const signer = generateSigner()
-    const observerSigner = generateSigner()
-    const observer = new Mesh({
-      transport: network.createTransport(observerSigner.ownerId),
-      signer: observerSigner,
-      scheduler,
-      config: localMeshConfig(),
-    })
-    await observer.start()
-    const first = new Mesh({
-      transport: network.createTransport(signer.ownerId),
-      signer,
-      scheduler,
-      config: localMeshConfig(),
-    })
-    await first.start()
-    await first.register({ service: 'web', id: 'old', addresses: ['h:1'] })
-    scheduler.advance(10)
-    // Crash: the transport disappears without tombstones.
-    await first.transport.stop()
-    scheduler.advance(10)
-    const second = new Mesh({
-      transport: network.createTransport(`${signer.ownerId}#2`),
-      signer,
-      scheduler,
-      config: localMeshConfig(),
-    })
-    await second.start()
+    const { scheduler, observer, second } = await restartedOwner()
     await second.register({ service: 'web', id: 'new', addresses: ['h:2'] })
     scheduler.advance(10)
     assert.deepEqual(
@@ -424,7 +395,64 @@ describe('mesh driver over the in-memory transport', () => {
       ['new'],
     )
   })
+
+  test('a restarted owner whose incarnation went backwards moves above its earlier run', async () => {
+    // Its incarnation file lost while its clock is behind: every peer still ranks the earlier
+    // run above it and would drop all it signs as stale, until it meets that run's statements.
+    const { scheduler, observer, first, second } = await restartedOwner(-120_000n)
+    await second.register({ service: 'web', id: 'new', addresses: ['h:2'] })
+    const config = localMeshConfig()
+    scheduler.advance(config.antiEntropyIntervalMs + config.heartbeatIntervalMs)
+    assert.equal(second.stats().reincarnations, 1)
+    assert.equal(second.owner.incarnation, first.owner.incarnation + 1n)
+    for (const mesh of [observer, second])
+      assert.deepEqual(
+        mesh.lookup('web').map((i) => i.id),
+        ['new'],
+      )
+  })
 })
+
+/**
+ * An observer, an owner that registered `web/old` and crashed (its transport gone, no
+ * tombstones), and the same identity started again: at the next incarnation, or at the earlier
+ * run's plus `incarnationShift` when given.
+ */
+async function restartedOwner(incarnationShift?: bigint) {
+  const scheduler = new VirtualScheduler(1_700_000_000_000)
+  const network = new MemoryNetwork({ scheduler, latencyMs: 1 })
+  const signer = generateSigner()
+  const observerSigner = generateSigner()
+  const observer = new Mesh({
+    transport: network.createTransport(observerSigner.ownerId),
+    signer: observerSigner,
+    scheduler,
+    config: localMeshConfig(),
+  })
+  await observer.start()
+  const first = new Mesh({
+    transport: network.createTransport(signer.ownerId),
+    signer,
+    scheduler,
+    config: localMeshConfig(),
+  })
+  await first.start()
+  await first.register({ service: 'web', id: 'old', addresses: ['h:1'] })
+  scheduler.advance(10)
+  await first.transport.stop()
+  scheduler.advance(10)
+  const second = new Mesh({
+    transport: network.createTransport(`${signer.ownerId}#2`),
+    signer,
+    scheduler,
+    config: localMeshConfig(),
+    ...(incarnationShift === undefined
+      ? {}
+      : { incarnation: first.owner.incarnation + incarnationShift }),
+  })
+  await second.start()
+  return { scheduler, observer, first, second }
+}
 
 /** A transport that records the digests of the anti-entropy requests it sends. */
 /** Starts the meshes and registers one instance of 'svc' on each. */
