@@ -9,6 +9,7 @@ import { encodeFrame, packFrames } from '../src/membership/frame.ts'
 import {
   type Signer,
   signerFromSeed,
+  signingDomain,
   verifyStatementSignature,
 } from '../src/membership/identity.ts'
 import { DEFAULT_LIMITS } from '../src/membership/limits.ts'
@@ -26,6 +27,7 @@ import * as wire from '../src/membership/wire.ts'
 import { printTable, type Row, writeJsonIfAsked } from './table.ts'
 
 const INSTANCES_PER_OWNER = 10
+const DOMAIN = signingDomain('default')
 
 function signers(count: number, offset = 0): Signer[] {
   return Array.from({ length: count }, (_, i) => {
@@ -70,6 +72,7 @@ function registrations(owners: Signer[]): RegistrationStatement[] {
           { incarnation: 1n, counter: BigInt(i + 1) },
           { registration: typicalSpec(o, i) },
           DEFAULT_LIMITS,
+          DOMAIN,
         ) as RegistrationStatement,
     ),
   )
@@ -113,7 +116,7 @@ const signatures: Uint8Array[] = []
 record(
   'signatures made',
   rate(SIGN_COUNT, () => {
-    for (let i = 0; i < SIGN_COUNT; i++) signatures.push(signer.sign(body))
+    for (let i = 0; i < SIGN_COUNT; i++) signatures.push(signer.sign(body, DOMAIN))
   }),
   '/s',
 )
@@ -122,7 +125,7 @@ record(
   'signatures verified (Ed25519 only)',
   rate(sample.length, () => {
     for (const s of sample)
-      verifyStatementSignature(s.signed.owner, s.signed.body, s.signed.signature)
+      verifyStatementSignature(s.signed.owner, s.signed.body, s.signed.signature, DOMAIN)
   }),
   '/s',
   '>= 20,000/s',
@@ -130,7 +133,7 @@ record(
 record(
   'statements opened (verify + decode + validate)',
   rate(sample.length, () => {
-    for (const s of sample) openStatement(s.signed, DEFAULT_LIMITS)
+    for (const s of sample) openStatement(s.signed, DEFAULT_LIMITS, DOMAIN)
   }),
   '/s',
 )

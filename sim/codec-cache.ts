@@ -17,7 +17,9 @@
  *   decode, and their decoded objects are never remembered.
  */
 import { bytesEqual, prefixKey } from '../src/membership/bytes.ts'
+import { InvalidArgumentError } from '../src/membership/errors.ts'
 import { decodeFrame, type FrameContent } from '../src/membership/frame.ts'
+import type { SigningDomain } from '../src/membership/identity.ts'
 import type { MembershipLimits } from '../src/membership/limits.ts'
 import { openStatement, type Statement } from '../src/membership/statement.ts'
 import type * as wire from '../src/membership/wire.ts'
@@ -41,6 +43,7 @@ export class SharedCodec {
   readonly #byObject = new WeakMap<wire.SignedStatement, Statement>()
   readonly #bySignature = new Map<number, Statement>()
   readonly #capacity: number
+  #domain: SigningDomain | undefined
 
   constructor(capacity = 1 << 16) {
     this.#capacity = capacity
@@ -62,7 +65,15 @@ export class SharedCodec {
     return content
   }
 
-  readonly openStatement = (signed: wire.SignedStatement, limits: MembershipLimits): Statement => {
+  readonly openStatement = (
+    signed: wire.SignedStatement,
+    limits: MembershipLimits,
+    domain: SigningDomain,
+  ): Statement => {
+    // Statements are remembered by their bytes alone: exact for the one cluster a codec serves.
+    this.#domain ??= domain
+    if (domain !== this.#domain && domain.cluster !== this.#domain.cluster)
+      throw new InvalidArgumentError('a shared codec serves one cluster')
     const known = this.#byObject.get(signed) ?? this.#known(signed)
     if (known !== undefined) {
       this.stats.verifyHits++
@@ -76,6 +87,7 @@ export class SharedCodec {
         signature: signed.signature.slice(),
       },
       limits,
+      domain,
     )
     this.#byObject.set(signed, statement)
     this.#byObject.set(statement.signed, statement)

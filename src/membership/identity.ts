@@ -5,7 +5,7 @@
  * reference machine it verifies about 2x faster than Node's OpenSSL binding, and it works on
  * raw 32-byte keys, so no per-owner key objects need caching.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import sodium from 'sodium-native'
@@ -15,8 +15,30 @@ import { InvalidArgumentError } from './errors.ts'
 export const ED25519_PUBLIC_KEY_BYTES = 32
 export const ED25519_SIGNATURE_BYTES = 64
 
-/** Separates gossip-sd signatures from anything else the same key signs (libp2p records, noise). */
-const SIGNING_DOMAIN = Buffer.from('gossip-sd/statement/v1\0')
+/**
+ * Separates gossip-sd signatures from anything else the same key signs (libp2p records, noise).
+ * v2: the cluster's hash follows (see `SigningDomain`).
+ */
+const SIGNING_CONTEXT = Buffer.from('gossip-sd/statement/v2\0')
+
+/**
+ * What a statement's signature covers besides its body: the protocol's context and the SHA-256
+ * of the cluster name. A statement signed for one cluster therefore does not verify in another
+ * (it cannot be replayed across clusters), and the cluster is not on the wire: a receiver checks
+ * it by verifying with its own domain. Build one per cluster with `signingDomain`.
+ */
+export interface SigningDomain {
+  readonly cluster: string
+  /** The bytes signed before every body. */
+  readonly prefix: Buffer
+}
+
+/** The signing domain of a cluster. */
+export function signingDomain(cluster: string): SigningDomain {
+  if (typeof cluster !== 'string') throw new InvalidArgumentError('a cluster name is a string')
+  const clusterHash = createHash('sha256').update(cluster, 'utf8').digest()
+  return Object.freeze({ cluster, prefix: Buffer.concat([SIGNING_CONTEXT, clusterHash]) })
+}
 
 /** Signs statement bodies on behalf of one owner. */
 export interface Signer {
@@ -24,8 +46,8 @@ export interface Signer {
   readonly publicKey: Uint8Array
   /** The owner's libp2p peer ID string. */
   readonly ownerId: string
-  /** Signs `body` (domain-separated) with the owner's Ed25519 key. */
-  sign(body: Uint8Array): Uint8Array
+  /** Signs `body` for the cluster of `domain`. */
+  sign(body: Uint8Array, domain: SigningDomain): Uint8Array
 }
 
 /** Builds a signer from a 32-byte Ed25519 seed (the first half of a libp2p raw private key). */
@@ -39,9 +61,9 @@ export function signerFromSeed(seed: Uint8Array): Signer {
   return {
     publicKey: new Uint8Array(publicKey),
     ownerId: ownerIdOf(publicKey),
-    sign: (body) => {
+    sign: (body, domain) => {
       const signature = Buffer.alloc(ED25519_SIGNATURE_BYTES)
-      sodium.crypto_sign_detached(signature, Buffer.concat([SIGNING_DOMAIN, body]), secretKey)
+      sodium.crypto_sign_detached(signature, Buffer.concat([domain.prefix, body]), secretKey)
       return new Uint8Array(signature)
     },
   }
@@ -82,11 +104,12 @@ export function knownOwnerIdOf(publicKey: Uint8Array): string | undefined {
   return cached !== undefined && bytesEqual(cached.key, publicKey) ? cached.ownerId : undefined
 }
 
-/** True when `signature` is the owner's signature over `body`. Never throws on bad input. */
+/** True when `signature` is the owner's signature over `body` in `domain`'s cluster. Never throws on bad input. */
 export function verifyStatementSignature(
   publicKey: Uint8Array,
   body: Uint8Array,
   signature: Uint8Array,
+  domain: SigningDomain,
 ): boolean {
   if (
     publicKey.length !== ED25519_PUBLIC_KEY_BYTES ||
@@ -96,7 +119,7 @@ export function verifyStatementSignature(
   }
   return sodium.crypto_sign_verify_detached(
     asBuffer(signature),
-    Buffer.concat([SIGNING_DOMAIN, body]),
+    Buffer.concat([domain.prefix, body]),
     asBuffer(publicKey),
   )
 }

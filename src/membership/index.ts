@@ -13,7 +13,9 @@ export {
   generateSigner,
   ownerIdOf,
   type Signer,
+  type SigningDomain,
   signerFromSeed,
+  signingDomain,
   verifyStatementSignature,
 } from './identity.ts'
 export { DEFAULT_LIMITS, type MembershipLimits, resolveLimits } from './limits.ts'

@@ -8,7 +8,7 @@
  * start time in ms (or a persisted counter); `nextIncarnation` picks max(now, previous + 1).
  */
 import { InvalidArgumentError, OwnerMismatchError } from './errors.ts'
-import type { Signer } from './identity.ts'
+import type { Signer, SigningDomain } from './identity.ts'
 import type { MembershipLimits } from './limits.ts'
 import type { ServiceSet } from './service-set.ts'
 import {
@@ -39,12 +39,21 @@ export class LocalOwner {
   readonly incarnation: bigint
   readonly limits: MembershipLimits
   readonly defaultTtlMs: number
+  /** The cluster this owner signs for. */
+  readonly domain: SigningDomain
   #counter = 0n
   readonly #createdAt = new Map<string, number>()
   readonly #leaderTerm = new Map<string, number>()
 
-  constructor(signer: Signer, incarnation: bigint, limits: MembershipLimits, defaultTtlMs: number) {
+  constructor(
+    signer: Signer,
+    incarnation: bigint,
+    limits: MembershipLimits,
+    defaultTtlMs: number,
+    domain: SigningDomain,
+  ) {
     validateTtl(defaultTtlMs, limits)
+    this.domain = domain
     this.signer = signer
     this.incarnation = incarnation
     this.limits = limits
@@ -72,6 +81,7 @@ export class LocalOwner {
       this.#nextVersion(),
       { registration: { ...spec, createdAt, ttlMs, leaderTerm: term } },
       this.limits,
+      this.domain,
     ) as RegistrationStatement
     this.#createdAt.set(key, createdAt)
     this.#leaderTerm.set(key, term)
@@ -92,6 +102,7 @@ export class LocalOwner {
       this.#nextVersion(),
       { tombstone: { service, id, ttlMs } },
       this.limits,
+      this.domain,
     ) as TombstoneStatement
   }
 
@@ -111,6 +122,7 @@ export class LocalOwner {
         },
       },
       this.limits,
+      this.domain,
     ) as HeartbeatStatement
   }
 

@@ -13,16 +13,23 @@
 
 import { bytesEqual } from './bytes.ts'
 import { GossipSdError, type RejectionCode, StaleVersionError } from './errors.ts'
+import { type SigningDomain, signingDomain } from './identity.ts'
 import { type MembershipLimits, resolveLimits } from './limits.ts'
 import { type ServiceChange, ServiceSet, type ServiceSetOptions } from './service-set.ts'
 import { openStatement, type Statement } from './statement.ts'
 import type * as wire from './wire.ts'
 
-/** Verifies and parses a signed statement; throws a named error on bad input. */
-export type StatementOpener = (signed: wire.SignedStatement, limits: MembershipLimits) => Statement
+/** Verifies (for `domain`'s cluster) and parses a signed statement; throws a named error on bad input. */
+export type StatementOpener = (
+  signed: wire.SignedStatement,
+  limits: MembershipLimits,
+  domain: SigningDomain,
+) => Statement
 
 /** Options of a Replica. */
 export interface ReplicaOptions extends ServiceSetOptions {
+  /** Cluster whose signatures this replica accepts (see `SigningDomain`). @default 'default' */
+  cluster?: string
   limits?: Partial<MembershipLimits>
   /** Verified statements remembered to skip re-verification of duplicates. @default 16384 */
   verifyCacheSize?: number
@@ -79,6 +86,7 @@ const NONE: readonly ServiceChange[] = Object.freeze([])
 export class Replica {
   readonly set: ServiceSet
   readonly limits: MembershipLimits
+  readonly domain: SigningDomain
   readonly stats: ReplicaStats = {
     accepted: 0,
     refreshed: 0,
@@ -93,6 +101,7 @@ export class Replica {
   constructor(options: ReplicaOptions = {}) {
     this.set = new ServiceSet(options)
     this.limits = resolveLimits(options.limits)
+    this.domain = signingDomain(options.cluster ?? 'default')
     this.#verifyCacheSize = options.verifyCacheSize ?? 16384
     this.#openStatement = options.openStatement
   }
@@ -160,7 +169,8 @@ export class Replica {
   #open(signed: wire.SignedStatement | undefined): Statement {
     if (signed === undefined)
       throw new GossipSdError('ERR_MALFORMED', 'gossip carries no statement')
-    if (this.#openStatement !== undefined) return this.#openStatement(signed, this.limits)
+    if (this.#openStatement !== undefined)
+      return this.#openStatement(signed, this.limits, this.domain)
     const cacheKey = Buffer.from(signed.signature).toString('base64')
     const cached = this.#verified.get(cacheKey)
     if (
@@ -170,7 +180,7 @@ export class Replica {
     ) {
       return cached
     }
-    const statement = openStatement(signed, this.limits)
+    const statement = openStatement(signed, this.limits, this.domain)
     if (this.#verified.size >= this.#verifyCacheSize) {
       const oldest = this.#verified.keys().next().value
       if (oldest !== undefined) this.#verified.delete(oldest)

@@ -24,7 +24,7 @@ import {
   TtlOutOfBoundsError,
   UnknownSchemaError,
 } from './errors.ts'
-import { ownerIdOf, type Signer, verifyStatementSignature } from './identity.ts'
+import { ownerIdOf, type Signer, type SigningDomain, verifyStatementSignature } from './identity.ts'
 import { Interner } from './intern.ts'
 import type { MembershipLimits } from './limits.ts'
 import {
@@ -37,8 +37,12 @@ import {
 import type { Version } from './version.ts'
 import * as wire from './wire.ts'
 
-/** The wire schema version this build writes and reads. */
-export const SCHEMA_VERSION = 1
+/**
+ * Version of the statement body and frame encodings and of what a signature covers. 2: signatures
+ * cover the cluster (identity.ts, `SigningDomain`); a node of schema 1 rejects this node's frames
+ * as an unknown schema, and this node rejects its frames, instead of failing every signature.
+ */
+export const SCHEMA_VERSION = 2
 
 /** Shared copies of what repeats across instances (see intern.ts). */
 const INTERN_LIMIT = 16384
@@ -108,6 +112,7 @@ export function signStatement(
   version: Version,
   content: StatementContent,
   limits: MembershipLimits,
+  domain: SigningDomain,
 ): Statement {
   const body: wire.StatementBody = {
     schema: SCHEMA_VERSION,
@@ -142,7 +147,7 @@ export function signStatement(
   const signed: wire.SignedStatement = {
     owner: signer.publicKey,
     body: bodyBytes,
-    signature: signer.sign(bodyBytes),
+    signature: signer.sign(bodyBytes, domain),
   }
   const encodedSize = wire.SignedStatement.encode(signed).byteLength
   if (encodedSize > limits.maxStatementBytes) {
@@ -154,12 +159,19 @@ export function signStatement(
 }
 
 /**
- * Verifies and parses a signed envelope. Throws a GossipSdError naming what is wrong; nothing
- * else escapes, whatever the bytes.
+ * Verifies (for `domain`'s cluster) and parses a signed envelope. Throws a GossipSdError naming
+ * what is wrong; nothing else escapes, whatever the bytes. A statement signed for another
+ * cluster fails as a bad signature: the cluster is not on the wire, only in what was signed.
  */
-export function openStatement(signed: wire.SignedStatement, limits: MembershipLimits): Statement {
-  if (!verifyStatementSignature(signed.owner, signed.body, signed.signature)) {
-    throw new InvalidSignatureError()
+export function openStatement(
+  signed: wire.SignedStatement,
+  limits: MembershipLimits,
+  domain: SigningDomain,
+): Statement {
+  if (!verifyStatementSignature(signed.owner, signed.body, signed.signature, domain)) {
+    throw new InvalidSignatureError(
+      `signature does not verify against the owner key in cluster ${JSON.stringify(domain.cluster)}`,
+    )
   }
   let body: wire.StatementBody
   try {

@@ -170,6 +170,7 @@ export class Mesh implements DiscoveryNode {
     this.#decodeFrame = init.decodeFrame ?? decodeFrame
     this.#advertisedHost = init.advertisedHost ?? '127.0.0.1'
     this.replica = new Replica({
+      cluster: init.config.cluster,
       limits: init.config.limits,
       ownerRetentionMs: init.config.ownerRetentionMs,
       ...(init.openStatement === undefined ? {} : { openStatement: init.openStatement }),
@@ -185,6 +186,7 @@ export class Mesh implements DiscoveryNode {
       init.incarnation ?? nextIncarnation(init.scheduler.now()),
       this.replica.limits,
       init.config.defaultTtlMs,
+      this.replica.domain,
     )
     this.#schedule = heartbeatSchedule(init.config, 1)
   }

@@ -12,7 +12,7 @@ import { ServiceSet } from '../../src/membership/service-set.ts'
 import { SCHEMA_VERSION } from '../../src/membership/statement.ts'
 import * as wire from '../../src/membership/wire.ts'
 import { stateOf } from '../fixtures/snapshot.ts'
-import { heartbeatFor, registration, signerFor } from '../fixtures/statements.ts'
+import { DOMAIN, heartbeatFor, registration, signerFor } from '../fixtures/statements.ts'
 
 const alice = signerFor('alice')
 const mallory = signerFor('mallory')
@@ -22,6 +22,18 @@ const at = (incarnation: number, counter: number) => ({
 })
 
 describe('replica receive path', () => {
+  test('a statement signed for another cluster does not verify here: rejected and counted', () => {
+    const elsewhere = new Replica({ cluster: 'staging' })
+    const here = new Replica({ cluster: 'default' })
+    const s = registration(alice, at(1, 1), { id: 'a' })
+    assert.equal(here.receive({ statement: s.signed, ageMs: 0 }, 0).outcome, 'accepted')
+    const moved = elsewhere.receive({ statement: s.signed, ageMs: 0 }, 0)
+    assert.equal(moved.outcome, 'rejected')
+    assert.equal(moved.error?.code, 'ERR_BAD_SIGNATURE')
+    assert.equal(elsewhere.stats.rejected.ERR_BAD_SIGNATURE, 1)
+    assert.deepEqual(elsewhere.set.instances(), [])
+  })
+
   test('ages are durations: refresh time is now minus age on the receiver clock', () => {
     const replica = new Replica()
     const s = registration(alice, at(1, 1), { id: 'a', ttlMs: 5000 })
@@ -65,7 +77,7 @@ describe('replica receive path', () => {
     const good = registration(alice, at(1, 2), { id: 'a' })
     replica.receive({ statement: good.signed, ageMs: 0 }, 0)
     const before = stateOf(replica.set)
-    const forged = { ...good.signed, signature: mallory.sign(good.signed.body) }
+    const forged = { ...good.signed, signature: mallory.sign(good.signed.body, DOMAIN) }
     const stale = registration(alice, at(1, 1), { id: 'a' })
     const cases: Array<[wire.SignedStatement | undefined, string]> = [
       [forged, 'ERR_BAD_SIGNATURE'],
@@ -74,7 +86,7 @@ describe('replica receive path', () => {
         {
           owner: alice.publicKey,
           body: Uint8Array.of(0xff, 0xff),
-          signature: alice.sign(Uint8Array.of(0xff, 0xff)),
+          signature: alice.sign(Uint8Array.of(0xff, 0xff), DOMAIN),
         },
         'ERR_MALFORMED',
       ],

@@ -17,18 +17,25 @@ import {
   encodeSignedStatement,
   type HeartbeatStatement,
   openStatement,
+  SCHEMA_VERSION,
   signStatement,
 } from '../../src/membership/statement.ts'
 import type { InstanceSpec } from '../../src/membership/types.ts'
 import * as wire from '../../src/membership/wire.ts'
-import { goMicroSpec, heartbeatFor, registration, signerFor } from '../fixtures/statements.ts'
+import {
+  DOMAIN,
+  goMicroSpec,
+  heartbeatFor,
+  registration,
+  signerFor,
+} from '../fixtures/statements.ts'
 
 const alice = signerFor('alice')
 const mallory = signerFor('mallory')
 const v1 = { incarnation: 1n, counter: 1n }
 
 function roundTrip(bytes: Uint8Array) {
-  return openStatement(decodeSignedStatement(bytes, DEFAULT_LIMITS), DEFAULT_LIMITS)
+  return openStatement(decodeSignedStatement(bytes, DEFAULT_LIMITS), DEFAULT_LIMITS, DOMAIN)
 }
 
 describe('statements', () => {
@@ -59,16 +66,19 @@ describe('statements', () => {
 
   test('a signature by another key is rejected as a bad signature', () => {
     const s = registration(alice, v1, { id: 'a' })
-    const forged: wire.SignedStatement = { ...s.signed, signature: mallory.sign(s.signed.body) }
-    assert.throws(() => openStatement(forged, DEFAULT_LIMITS), InvalidSignatureError)
+    const forged: wire.SignedStatement = {
+      ...s.signed,
+      signature: mallory.sign(s.signed.body, DOMAIN),
+    }
+    assert.throws(() => openStatement(forged, DEFAULT_LIMITS, DOMAIN), InvalidSignatureError)
   })
 
   test('a body naming another owner than its signer is an owner mismatch', () => {
     const s = registration(alice, v1, { id: 'a' })
     const body = wire.StatementBody.decode(s.signed.body)
     const spliced = wire.StatementBody.encode({ ...body, owner: mallory.publicKey })
-    const signed = { owner: alice.publicKey, body: spliced, signature: alice.sign(spliced) }
-    assert.throws(() => openStatement(signed, DEFAULT_LIMITS), OwnerMismatchError)
+    const signed = { owner: alice.publicKey, body: spliced, signature: alice.sign(spliced, DOMAIN) }
+    assert.throws(() => openStatement(signed, DEFAULT_LIMITS, DOMAIN), OwnerMismatchError)
   })
 
   test('an unknown schema version is rejected by name', () => {
@@ -79,8 +89,8 @@ describe('statements', () => {
       counter: 1n,
       tombstone: { service: 's', instanceId: 'i', ttlMs: 5000 },
     })
-    const signed = { owner: alice.publicKey, body, signature: alice.sign(body) }
-    assert.throws(() => openStatement(signed, DEFAULT_LIMITS), UnknownSchemaError)
+    const signed = { owner: alice.publicKey, body, signature: alice.sign(body, DOMAIN) }
+    assert.throws(() => openStatement(signed, DEFAULT_LIMITS, DOMAIN), UnknownSchemaError)
   })
 
   test('a body with no kind, or two kinds, is malformed', () => {
@@ -92,7 +102,7 @@ describe('statements', () => {
       },
     ]) {
       const body = wire.StatementBody.encode({
-        schema: 1,
+        schema: SCHEMA_VERSION,
         owner: alice.publicKey,
         incarnation: 1n,
         counter: 1n,
@@ -101,8 +111,9 @@ describe('statements', () => {
       assert.throws(
         () =>
           openStatement(
-            { owner: alice.publicKey, body, signature: alice.sign(body) },
+            { owner: alice.publicKey, body, signature: alice.sign(body, DOMAIN) },
             DEFAULT_LIMITS,
+            DOMAIN,
           ),
         MalformedInputError,
       )
@@ -125,20 +136,28 @@ describe('statements', () => {
     assert.throws(() => registration(alice, v1, { id: 'a', ttlMs: 10 }), TtlOutOfBoundsError)
     const tight = resolveLimits({ maxTtlMs: 2000 })
     const s = registration(alice, v1, { id: 'a', ttlMs: 5000 })
-    assert.throws(() => openStatement(s.signed, tight), TtlOutOfBoundsError)
+    assert.throws(() => openStatement(s.signed, tight, DOMAIN), TtlOutOfBoundsError)
   })
 
   test('a heartbeat lease round-trips, and one beyond the TTL bounds is rejected on receipt', () => {
     const set = new ServiceSet()
     const h = heartbeatFor(alice, v1, set, 60_000)
-    assert.equal((openStatement(h.signed, DEFAULT_LIMITS) as HeartbeatStatement).leaseMs, 60_000)
     assert.equal(
-      (openStatement(heartbeatFor(alice, v1, set).signed, DEFAULT_LIMITS) as HeartbeatStatement)
-        .leaseMs,
+      (openStatement(h.signed, DEFAULT_LIMITS, DOMAIN) as HeartbeatStatement).leaseMs,
+      60_000,
+    )
+    assert.equal(
+      (
+        openStatement(
+          heartbeatFor(alice, v1, set).signed,
+          DEFAULT_LIMITS,
+          DOMAIN,
+        ) as HeartbeatStatement
+      ).leaseMs,
       0,
     )
     assert.throws(
-      () => openStatement(h.signed, resolveLimits({ maxTtlMs: 30_000 })),
+      () => openStatement(h.signed, resolveLimits({ maxTtlMs: 30_000 }), DOMAIN),
       TtlOutOfBoundsError,
     )
   })
@@ -169,13 +188,14 @@ describe('statements', () => {
           v1,
           { registration: { ...goMicroSpec('a'), createdAt: 1, ttlMs: 5000 } },
           resolveLimits({ maxStatementBytes: 1024 }),
+          DOMAIN,
         ),
       InputTooLargeError,
     )
   })
 
   test('wrong types at the API are named errors, not crashes', () => {
-    const owner = new LocalOwner(alice, 1n, DEFAULT_LIMITS, 5000)
+    const owner = new LocalOwner(alice, 1n, DEFAULT_LIMITS, 5000, DOMAIN)
     const bad = [
       { service: 42, id: 'a', addresses: [] },
       { service: 's', id: 'a', addresses: 'nope' },
@@ -194,12 +214,12 @@ describe('statements', () => {
   })
 
   test('an owner may not delete another owner’s instance', () => {
-    const owner = new LocalOwner(alice, 1n, DEFAULT_LIMITS, 5000)
+    const owner = new LocalOwner(alice, 1n, DEFAULT_LIMITS, 5000, DOMAIN)
     assert.throws(() => owner.deregister(mallory.ownerId, 'svc', 'a', 5000), OwnerMismatchError)
   })
 
   test('the local owner keeps creation time across updates and counts versions up', () => {
-    const owner = new LocalOwner(alice, 7n, DEFAULT_LIMITS, 5000)
+    const owner = new LocalOwner(alice, 7n, DEFAULT_LIMITS, 5000, DOMAIN)
     const first = owner.register({ service: 's', id: 'a', addresses: ['h:1'] }, 100)
     const second = owner.register({ service: 's', id: 'a', addresses: ['h:2'] }, 900)
     assert.equal(second.instance.createdAt, 100)

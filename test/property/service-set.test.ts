@@ -14,7 +14,7 @@ import {
 } from '../../src/membership/statement.ts'
 import { seededRandom } from '../../src/util/random.ts'
 import { stateOf } from '../fixtures/snapshot.ts'
-import { signerFor } from '../fixtures/statements.ts'
+import { DOMAIN, signerFor } from '../fixtures/statements.ts'
 import {
   type Heard,
   heardArbitrary,
@@ -153,7 +153,8 @@ describe('service set properties', () => {
           const at = position % flipped.length
           flipped[at] = (flipped[at] as number) ^ mask
           assert.throws(
-            () => openStatement(decodeSignedStatement(flipped, DEFAULT_LIMITS), DEFAULT_LIMITS),
+            () =>
+              openStatement(decodeSignedStatement(flipped, DEFAULT_LIMITS), DEFAULT_LIMITS, DOMAIN),
             GossipSdError,
           )
           let signed: ReturnType<typeof decodeSignedStatement> | undefined
@@ -183,7 +184,7 @@ describe('service set properties', () => {
           { minLength: 1, maxLength: 20 },
         ),
         (beats) => {
-          const owner = new LocalOwner(signer, 1n, DEFAULT_LIMITS, TTL_MS)
+          const owner = new LocalOwner(signer, 1n, DEFAULT_LIMITS, TTL_MS, DOMAIN)
           const ownView = new Replica()
           const receiver = new Replica()
           const reg = owner.register({ service: 'svc', id: 'x', addresses: ['h:1'] }, 0)
@@ -218,8 +219,8 @@ describe('service set properties', () => {
         fc.nat(),
         fc.nat(10),
         (oldIds, newIds, seed, duplicates) => {
-          const first = new LocalOwner(signer, 1n, DEFAULT_LIMITS, TTL_MS)
-          const second = new LocalOwner(signer, 2n, DEFAULT_LIMITS, TTL_MS)
+          const first = new LocalOwner(signer, 1n, DEFAULT_LIMITS, TTL_MS, DOMAIN)
+          const second = new LocalOwner(signer, 2n, DEFAULT_LIMITS, TTL_MS, DOMAIN)
           const oldOwn = new ServiceSet()
           const statements: Statement[] = []
           for (const id of oldIds) {

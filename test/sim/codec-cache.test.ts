@@ -3,13 +3,14 @@ import { test } from 'node:test'
 import { SharedCodec } from '../../sim/codec-cache.ts'
 import { InvalidSignatureError } from '../../src/membership/errors.ts'
 import { encodeFrame } from '../../src/membership/frame.ts'
-import { signerFromSeed } from '../../src/membership/identity.ts'
+import { signerFromSeed, signingDomain } from '../../src/membership/identity.ts'
 import { resolveLimits } from '../../src/membership/limits.ts'
 import { LocalOwner } from '../../src/membership/owner.ts'
 import { openStatement } from '../../src/membership/statement.ts'
 
 const limits = resolveLimits()
-const owner = new LocalOwner(signerFromSeed(new Uint8Array(32).fill(9)), 5n, limits, 3000)
+const DOMAIN = signingDomain('default')
+const owner = new LocalOwner(signerFromSeed(new Uint8Array(32).fill(9)), 5n, limits, 3000, DOMAIN)
 const statement = owner.register({ service: 's', id: 'a', addresses: ['10.0.0.1:1'] }, 1000)
 
 test('the shared opener gives what openStatement gives, and verifies each distinct statement once', () => {
@@ -23,24 +24,24 @@ test('the shared opener gives what openStatement gives, and verifies each distin
   assert.equal(a, b)
   const signed = a.gossip[0]?.statement
   assert.ok(signed !== undefined)
-  const opened = codec.openStatement(signed, limits)
-  assert.deepEqual(opened.version, openStatement(signed, limits).version)
+  const opened = codec.openStatement(signed, limits, DOMAIN)
+  assert.deepEqual(opened.version, openStatement(signed, limits, DOMAIN).version)
   assert.equal(opened.kind, 'registration')
   const reencoded = codec.decodeFrame(
     encodeFrame({ gossip: [{ statement: statement.signed, ageMs: 5 }], wantReply: false }),
     limits,
   ).gossip[0]?.statement
   assert.ok(reencoded !== undefined && reencoded !== signed)
-  assert.equal(codec.openStatement(reencoded, limits), opened)
+  assert.equal(codec.openStatement(reencoded, limits, DOMAIN), opened)
   assert.deepEqual(codec.stats, { frameDecodes: 2, frameHits: 1, verifications: 1, verifyHits: 1 })
 })
 
 test('a forged body under a cached signature is still rejected', () => {
   const codec = new SharedCodec()
-  codec.openStatement(statement.signed, limits)
+  codec.openStatement(statement.signed, limits, DOMAIN)
   const forged = {
     ...statement.signed,
     body: Uint8Array.from(statement.signed.body, (x, i) => (i === 3 ? x ^ 1 : x)),
   }
-  assert.throws(() => codec.openStatement(forged, limits), InvalidSignatureError)
+  assert.throws(() => codec.openStatement(forged, limits, DOMAIN), InvalidSignatureError)
 })
