@@ -5,7 +5,8 @@
  * Why columns: a simulated cluster holds every node's replica in one process, 10⁷ and more
  * held statements. An object per held statement (statement, refresh time) costs 56 bytes, its
  * refresh time boxed; a Map or array per owner costs 100 to 230 bytes more. Here a held statement
- * is an index into four columns (statement, refresh time, next, previous: 24 bytes) and an owner
+ * is an index into five columns (statement, refresh time, first receipt, next, previous: 32
+ * bytes) and an owner
  * is an index into three (first, last, count). Indexes of removed statements are reused.
  *
  * Order: a list keeps insertion order and a replaced statement keeps its place, as a Map would.
@@ -26,6 +27,7 @@ export class EntryLists {
   /** Entries handed out so far, free ones included. */
   #used = 0
   #refreshedAt = new Float64Array(0)
+  #seenAt = new Float64Array(0)
   #next = new Int32Array(0)
   #prev = new Int32Array(0)
   readonly #freeEntries: number[] = []
@@ -69,6 +71,11 @@ export class EntryLists {
     return this.#refreshedAt[entry] as number
   }
 
+  /** When this replica first received the entry's statement (+∞: applied without a receipt time). */
+  seenAt(entry: number): number {
+    return this.#seenAt[entry] as number
+  }
+
   /** The entry of the owner holding `key`, or END. */
   find(owner: number, key: string): number {
     const index = this.#byKey.get(owner)
@@ -79,10 +86,16 @@ export class EntryLists {
   }
 
   /** Appends a statement whose key the owner does not hold; returns its entry. */
-  append(owner: number, statement: InstanceStatement, refreshedAt: number): number {
+  append(
+    owner: number,
+    statement: InstanceStatement,
+    refreshedAt: number,
+    seenAt = Number.POSITIVE_INFINITY,
+  ): number {
     const entry = this.#allocate()
     this.#statements[entry] = statement
     this.#refreshedAt[entry] = refreshedAt
+    this.#seenAt[entry] = seenAt
     const last = this.#last[owner] as number
     this.#prev[entry] = last
     this.#next[entry] = END
@@ -97,9 +110,20 @@ export class EntryLists {
     return entry
   }
 
-  /** Puts a statement of the same key (or the same statement, refreshed) in the entry's place. */
-  replace(entry: number, statement: InstanceStatement, refreshedAt: number): void {
+  /** Puts a statement of the same key in the entry's place. */
+  replace(
+    entry: number,
+    statement: InstanceStatement,
+    refreshedAt: number,
+    seenAt = Number.POSITIVE_INFINITY,
+  ): void {
     this.#statements[entry] = statement
+    this.#refreshedAt[entry] = refreshedAt
+    this.#seenAt[entry] = seenAt
+  }
+
+  /** Moves the entry's refresh time (same statement). */
+  refresh(entry: number, refreshedAt: number): void {
     this.#refreshedAt[entry] = refreshedAt
   }
 
@@ -125,6 +149,7 @@ export class EntryLists {
       const capacity = capacityFor(entry + 1, this.#next.length)
       this.#statements = grownList(this.#statements, capacity, undefined)
       this.#refreshedAt = grown(this.#refreshedAt, capacity)
+      this.#seenAt = grown(this.#seenAt, capacity)
       this.#next = grown(this.#next, capacity)
       this.#prev = grown(this.#prev, capacity)
     }

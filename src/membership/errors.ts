@@ -12,6 +12,8 @@ export type RejectionCode =
   | 'ERR_STALE_VERSION'
   | 'ERR_TTL_OUT_OF_BOUNDS'
   | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_REPLAYED'
+  | 'ERR_OUT_OF_RANGE'
 
 /**
  * Base class of every error gossip-sd raises. `Code` defaults to the rejection codes the
@@ -65,6 +67,24 @@ export class UnknownSchemaError extends GossipSdError {
 export class StaleVersionError extends GossipSdError {
   constructor(message: string) {
     super('ERR_STALE_VERSION', message)
+  }
+}
+
+/**
+ * A registration its owner had already withdrawn when it signed the newest heartbeat held here:
+ * that heartbeat is newer and vouches for exactly what this replica holds, which lacks it. A
+ * replay (a relay resending a deleted or replaced instance), never an honest copy.
+ */
+export class ReplayedStatementError extends GossipSdError {
+  constructor(message: string) {
+    super('ERR_REPLAYED', message)
+  }
+}
+
+/** A number outside what the protocol allows (a creation time too late to keep terms exact). */
+export class OutOfRangeError extends GossipSdError {
+  constructor(message: string) {
+    super('ERR_OUT_OF_RANGE', message)
   }
 }
 

@@ -35,6 +35,11 @@ export class OwnerTable {
   /** The newest heartbeat and its refresh time (receiver clock; NaN with no heartbeat). */
   heartbeat: (HeartbeatStatement | undefined)[] = []
   heartbeatAt = new Float64Array(0)
+  /**
+   * When this replica first received the newest heartbeat (receiver clock; +∞ when it was
+   * applied without one): no relayed copy refreshes it past that (see ServiceSet.apply).
+   */
+  heartbeatSeenAt = new Float64Array(0)
   /** The newest heartbeat seen to vouch for this replica's view of the owner, and its refresh time. */
   vouched: (HeartbeatStatement | undefined)[] = []
   vouchedAt = new Float64Array(0)
@@ -98,6 +103,7 @@ export class OwnerTable {
     this.incarnation[slot] = incarnation
     this.heartbeat[slot] = undefined
     this.heartbeatAt[slot] = Number.NaN
+    this.heartbeatSeenAt[slot] = Number.NaN
     this.vouched[slot] = undefined
     this.vouchedAt[slot] = Number.NaN
     this.liveCount[slot] = 0
@@ -133,6 +139,7 @@ export class OwnerTable {
     this.#next.fill(NOT_HELD, this.#capacity)
     this.#prev = grown(this.#prev, capacity)
     this.heartbeatAt = grown(this.heartbeatAt, capacity)
+    this.heartbeatSeenAt = grown(this.heartbeatSeenAt, capacity)
     this.vouchedAt = grown(this.vouchedAt, capacity)
     this.liveCount = grown(this.liveCount, capacity)
     this.deadline = grown(this.deadline, capacity)

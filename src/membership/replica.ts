@@ -12,7 +12,12 @@
  */
 
 import { bytesEqual } from './bytes.ts'
-import { GossipSdError, type RejectionCode, StaleVersionError } from './errors.ts'
+import {
+  GossipSdError,
+  type RejectionCode,
+  ReplayedStatementError,
+  StaleVersionError,
+} from './errors.ts'
 import { type SigningDomain, signingDomain } from './identity.ts'
 import { type MembershipLimits, resolveLimits } from './limits.ts'
 import { type ServiceChange, ServiceSet, type ServiceSetOptions } from './service-set.ts'
@@ -74,6 +79,8 @@ export function emptyRejectionCounts(): Record<RejectionCode, number> {
     ERR_STALE_VERSION: 0,
     ERR_TTL_OUT_OF_BOUNDS: 0,
     ERR_INVALID_ARGUMENT: 0,
+    ERR_REPLAYED: 0,
+    ERR_OUT_OF_RANGE: 0,
   }
 }
 
@@ -117,19 +124,40 @@ export class Replica {
     return this.applyVerified(statement, gossip.ageMs, now)
   }
 
-  /** Merges a statement that is already verified (one this node signed itself, for instance). */
+  /**
+   * Merges a statement that is already verified (one this node signed itself, for instance),
+   * reported `ageMs` old by whoever sent it. A registration older than the owner's newest
+   * heartbeat held here is refreshed no later than that heartbeat: only the owner's own newer
+   * statements prove it still lives, never a relay's age. When that heartbeat vouches for
+   * exactly what this replica holds, a registration it does not hold was withdrawn before it,
+   * and is rejected as a replay.
+   */
   applyVerified(statement: Statement, ageMs: number, now: number): ReceiveResult {
-    const lifetime =
-      statement.kind === 'registration'
-        ? Math.max(statement.instance.ttlMs, this.set.leaseCovering(statement))
-        : statement.kind === 'tombstone'
+    let refreshedAt = now - ageMs
+    let lifetime: number
+    if (statement.kind === 'registration') {
+      const heartbeat = this.set.coveringHeartbeat(statement)
+      if (heartbeat?.inSync === true && !this.set.holds(statement))
+        return this.reject(
+          new ReplayedStatementError(
+            `registration ${statement.instance.service}/${statement.instance.id} of ${statement.owner} was withdrawn before its owner's newest heartbeat`,
+          ),
+          statement,
+        )
+      if (heartbeat !== undefined && refreshedAt > heartbeat.refreshedAt)
+        refreshedAt = heartbeat.refreshedAt
+      lifetime = Math.max(statement.instance.ttlMs, heartbeat?.leaseMs ?? 0)
+    } else {
+      lifetime =
+        statement.kind === 'tombstone'
           ? this.set.tombstoneRetentionOf(statement)
           : this.set.retentionOf(statement)
-    if (ageMs >= lifetime) {
+    }
+    if (now - refreshedAt >= lifetime) {
       this.stats.expiredOnArrival++
       return { outcome: 'expired-on-arrival', changes: NONE, statement }
     }
-    const result = this.set.apply(statement, now - ageMs)
+    const result = this.set.apply(statement, refreshedAt, now)
     if (result.outcome === 'stale') {
       return this.reject(
         new StaleVersionError(`${statement.kind} of ${statement.owner} is older than the one held`),

@@ -36,8 +36,19 @@
  * is longer (a replica that missed the delete keeps the copy alive by the lease it was vouched
  * with, and forwards it that old). That outlives every copy of the deleted registration (no copy
  * is refreshed after the delete).
+ *
+ * Relays cannot extend lifetimes. Ages come from relays, and a relay may lie. A statement applied
+ * with the time it was received (`apply`'s `receivedAt`, which the receive path always passes)
+ * remembers when this replica first received it, and no later copy of the same statement moves
+ * its refresh time past that: a relay resending a crashed owner's statements with a small age
+ * does not keep them alive, while a copy that arrived first with a too large age (a relay racing
+ * the owner's honest neighbours) is still corrected by theirs. Only a statement the owner signed
+ * later (a new heartbeat, a new version) refreshes beyond it. This cap is local receive
+ * bookkeeping: applied without a receipt time (merging states), equal versions merge by max.
  */
+
 import { BucketFingerprints, type BucketSet, bucketBitsFor, inBucketSet } from './buckets.ts'
+import { bytesEqual } from './bytes.ts'
 import { END, EntryLists } from './entry-lists.ts'
 import type { OwnerDirectory } from './owner-directory.ts'
 import { LIVE, OwnerSums, SUMMARY } from './owner-sums.ts'
@@ -105,6 +116,13 @@ export interface Digest {
   readonly covered?: BucketSet | undefined
 }
 
+/** See `ServiceSet.coveringHeartbeat`. */
+export interface CoveringHeartbeat {
+  readonly leaseMs: number
+  readonly refreshedAt: number
+  readonly inSync: boolean
+}
+
 /** The opening of a bucketed exchange (buckets.ts): the fingerprints of 2^bits buckets. */
 export interface BucketDigest {
   readonly bits: number
@@ -161,8 +179,16 @@ export class ServiceSet {
     this.#owners = new OwnerTable(options.ownerDirectory)
   }
 
-  /** Merges one verified statement. Never throws; the outcome says what happened. */
-  apply(statement: Statement, refreshedAt: number): ApplyResult {
+  /**
+   * Merges one verified statement refreshed at `refreshedAt`, received at `receivedAt` (both on
+   * this replica's clock; see "Relays cannot extend lifetimes" above). Never throws; the outcome
+   * says what happened.
+   */
+  apply(
+    statement: Statement,
+    refreshedAt: number,
+    receivedAt = Number.POSITIVE_INFINITY,
+  ): ApplyResult {
     const owner = this.#slotFor(statement)
     const { incarnation } = statement.version
     const held = this.#owners.incarnation[owner] as bigint
@@ -177,8 +203,8 @@ export class ServiceSet {
     }
     const outcome =
       statement.kind === 'heartbeat'
-        ? this.#applyHeartbeat(owner, statement, refreshedAt)
-        : this.#applyInstance(owner, statement, refreshedAt, changes)
+        ? this.#applyHeartbeat(owner, statement, refreshedAt, receivedAt)
+        : this.#applyInstance(owner, statement, refreshedAt, receivedAt, changes)
     return { outcome, changes: changes.length === 0 ? NO_CHANGES : changes }
   }
 
@@ -353,14 +379,25 @@ export class ServiceSet {
   }
 
   /**
-   * The lease this replica's newest heartbeat of the statement's owner grants it: that
-   * heartbeat's lease if it is newer than the registration (so it covers it), else 0.
+   * This replica's newest heartbeat of the statement's owner when it is newer than the statement
+   * (so it covers it): its lease, its refresh time, and whether it vouches for exactly what this
+   * replica holds of the owner.
    */
-  leaseCovering(statement: Statement): number {
-    if (statement.kind !== 'registration') return 0
+  coveringHeartbeat(statement: Statement): CoveringHeartbeat | undefined {
     const owner = this.#owners.slotOf(statement.owner)
     const hb = owner === undefined ? undefined : this.#owners.heartbeat[owner]
-    return hb !== undefined && covers(hb, statement) ? hb.leaseMs : 0
+    if (owner === undefined || hb === undefined || !covers(hb, statement)) return undefined
+    return {
+      leaseMs: hb.leaseMs,
+      refreshedAt: this.#owners.heartbeatAt[owner] as number,
+      inSync: this.#currentHeartbeatMatches(owner),
+    }
+  }
+
+  /** True when this replica holds exactly this registration or tombstone. */
+  holds(statement: InstanceStatement): boolean {
+    const held = this.get(statement.key)?.statement
+    return held !== undefined && bytesEqual(held.signed.signature, statement.signed.signature)
   }
 
   /** Every statement held, with the effective refresh time to compute its age from. */
@@ -583,17 +620,30 @@ export class ServiceSet {
     return owner
   }
 
-  #applyHeartbeat(owner: number, statement: HeartbeatStatement, refreshedAt: number): ApplyOutcome {
+  #applyHeartbeat(
+    owner: number,
+    statement: HeartbeatStatement,
+    incomingAt: number,
+    receivedAt: number,
+  ): ApplyOutcome {
     const owners = this.#owners
     const current = owners.heartbeat[owner]
     const currentAt = owners.heartbeatAt[owner] as number
-    const outcome = resolve(current, currentAt, statement, refreshedAt)
+    const seenAt = owners.heartbeatSeenAt[owner] as number
+    const outcome = capRefresh(
+      resolve(current, currentAt, statement, incomingAt),
+      currentAt,
+      incomingAt,
+      seenAt,
+    )
     if (outcome === 'stale' || outcome === 'duplicate') return outcome
+    const refreshedAt = outcome === 'refreshed' ? Math.min(incomingAt, seenAt) : incomingAt
     // A heartbeat refreshed earlier, or with a shorter lease (tombstones kept by it), may bring dues forward.
     if (current !== undefined && (refreshedAt < currentAt || statement.leaseMs < current.leaseMs))
       this.#clearDeadline(owner)
     else this.#dueBy(owner, refreshedAt + this.retentionOf(statement))
     this.#setHeartbeat(owner, outcome === 'refreshed' ? current : statement, refreshedAt)
+    if (outcome === 'accepted') owners.heartbeatSeenAt[owner] = receivedAt
     this.#vouch(owner)
     return outcome
   }
@@ -602,29 +652,32 @@ export class ServiceSet {
     owner: number,
     statement: InstanceStatement,
     refreshedAt: number,
+    receivedAt: number,
     changes: ServiceChange[],
   ): ApplyOutcome {
     const entries = this.#entries
     const e = entries.find(owner, statement.key)
     const before = e === END ? undefined : entries.statement(e)
-    const outcome = resolve(
-      before,
-      e === END ? Number.NaN : entries.refreshedAt(e),
-      statement,
+    const currentAt = e === END ? Number.NaN : entries.refreshedAt(e)
+    const seenAt = e === END ? Number.NaN : entries.seenAt(e)
+    const outcome = capRefresh(
+      resolve(before, currentAt, statement, refreshedAt),
+      currentAt,
       refreshedAt,
+      seenAt,
     )
     if (outcome === 'stale' || outcome === 'duplicate') return outcome
     // Record whether the current heartbeat vouches for the owner before this change breaks the match.
     if (!this.#vouchedIsCurrent(owner)) this.#vouch(owner)
     if (outcome === 'refreshed') {
-      entries.replace(e, before as InstanceStatement, refreshedAt)
+      entries.refresh(e, Math.min(refreshedAt, seenAt))
       return 'refreshed'
     }
     if (before === undefined) {
-      entries.append(owner, statement, refreshedAt)
+      entries.append(owner, statement, refreshedAt, receivedAt)
       this.#size++
     } else {
-      entries.replace(e, statement, refreshedAt)
+      entries.replace(e, statement, refreshedAt, receivedAt)
       this.#account(owner, before, false)
     }
     this.#account(owner, statement, true)
@@ -835,6 +888,20 @@ function resolve(
     incoming === current ? 0 : Buffer.compare(incoming.signed.signature, current.signed.signature)
   if (bySignature !== 0) return bySignature > 0 ? 'accepted' : 'stale'
   return incomingAt > currentAt ? 'refreshed' : 'duplicate'
+}
+
+/**
+ * A refresh of a held statement goes no later than when this replica first received it
+ * (`seenAt`): past that it is no refresh at all.
+ */
+function capRefresh(
+  outcome: ApplyOutcome,
+  currentAt: number,
+  incomingAt: number,
+  seenAt: number,
+): ApplyOutcome {
+  if (outcome !== 'refreshed') return outcome
+  return Math.min(incomingAt, seenAt) > currentAt ? 'refreshed' : 'duplicate'
 }
 
 /** The result of merging one incoming entry into the register that holds its key. */

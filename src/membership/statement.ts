@@ -20,6 +20,7 @@ import {
   InvalidArgumentError,
   InvalidSignatureError,
   MalformedInputError,
+  OutOfRangeError,
   OwnerMismatchError,
   TtlOutOfBoundsError,
   UnknownSchemaError,
@@ -50,6 +51,17 @@ const strings = new Interner<string>(INTERN_LIMIT)
 const metadataTable = new Interner<Record<string, string>>(INTERN_LIMIT)
 const endpointTable = new Interner<ServiceEndpoint[]>(INTERN_LIMIT)
 export const OWNER_DIGEST_BYTES = 16
+
+/**
+ * The latest creation time accepted: 2^43 ms after the epoch (the year 2248). A creation time is
+ * the owner's wall clock in ms; past that it is not one, and it stays far from where arithmetic
+ * on it stops being exact. No bound relative to this node's clock: a creation time in the future
+ * only makes an instance younger, and rejecting one would make an owner with a fast clock
+ * invisible, which the design promises clock skew cannot do. A creation time in the past is an
+ * owner's own claim about its own instances: admission cannot check it, so election must not let
+ * it displace a live leader (it does not: see src/election).
+ */
+export const MAX_CREATED_AT_MS = 2 ** 43
 
 interface StatementBase {
   /** Owner peer ID. */
@@ -254,10 +266,10 @@ function interpretBody(
       revision: version,
     }
     validateInstance(instance, limits)
-    if (r.createdAt > BigInt(Number.MAX_SAFE_INTEGER))
-      throw new MalformedInputError('createdAt out of range')
+    if (r.createdAt > BigInt(MAX_CREATED_AT_MS))
+      throw new OutOfRangeError(`createdAt ${r.createdAt} is beyond ${MAX_CREATED_AT_MS}`)
     if (r.leaderTerm > BigInt(Number.MAX_SAFE_INTEGER))
-      throw new MalformedInputError('leaderTerm out of range')
+      throw new OutOfRangeError(`leaderTerm ${r.leaderTerm} is beyond ${Number.MAX_SAFE_INTEGER}`)
     return { kind: 'registration', owner, version, signed, key: instance.key, instance }
   }
   if (body.tombstone !== undefined) {
