@@ -22,7 +22,7 @@
  *   protocol, with the window before detection losing one direction only.
  */
 import { InvalidArgumentError } from '../src/membership/errors.ts'
-import type { Transport, TransportHandlers } from '../src/membership/transport.ts'
+import type { FrameRoute, Transport, TransportHandlers } from '../src/membership/transport.ts'
 import { type LatencySpec, linkFactor, sampleLatency } from './latency.ts'
 import type { EventQueue } from './queue.ts'
 import type { TraceHash } from './trace.ts'
@@ -292,6 +292,7 @@ export class SimNetwork {
             to,
             triples[i + 1] as number,
             frame,
+            'broadcast',
             current ? this.#transports[to] : undefined,
           )
         }
@@ -315,7 +316,9 @@ export class SimNetwork {
     this.counters.unicastBytes += frame.byteLength
     const target = this.#transports[to]
     this.#transmit(from.slot, to, (at) =>
-      this.#queue.schedule(at, () => this.#deliver(from.slot, to, from.slot, frame, target)),
+      this.#queue.schedule(at, () =>
+        this.#deliver(from.slot, to, from.slot, frame, 'direct', target),
+      ),
     )
   }
 
@@ -363,6 +366,7 @@ export class SimNetwork {
     to: number,
     via: number,
     frame: Uint8Array,
+    route: FrameRoute,
     target: SimTransport | undefined,
   ): void {
     const handlers = target?.handlers
@@ -380,7 +384,7 @@ export class SimNetwork {
     this.counters.deliveredBytes += frame.byteLength
     this.counters.receivedFrames[to] = (this.counters.receivedFrames[to] as number) + 1
     this.counters.receivedBytes[to] = (this.counters.receivedBytes[to] as number) + frame.byteLength
-    handlers.onFrame(this.#peerIds[via] as string, frame)
+    handlers.onFrame(this.#peerIds[via] as string, frame, route)
   }
 
   #conditions(from: number, to: number): LinkConditions {

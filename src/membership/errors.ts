@@ -14,6 +14,32 @@ export type RejectionCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_REPLAYED'
   | 'ERR_OUT_OF_RANGE'
+  | 'ERR_PROTOCOL'
+
+/**
+ * What a rejection says of the peer that sent it, for drivers deciding whether to relay a frame
+ * and whether to blame its sender:
+ * - `forged`: no honest node sends it (honest nodes relay only statements they verified, and
+ *   frames they encoded): the frame is dropped unread from there on, and its sender blamed;
+ * - `unacceptable`: valid, but outside what this node accepts (other limits, another schema):
+ *   dropped, not relayed, nobody blamed;
+ * - `late`: an honest node may send it (reordering, a lagging relay): dropped alone.
+ */
+export type RejectionClass = 'forged' | 'unacceptable' | 'late'
+
+export const REJECTION_CLASS: Readonly<Record<RejectionCode, RejectionClass>> = Object.freeze({
+  ERR_MALFORMED: 'forged',
+  ERR_BAD_SIGNATURE: 'forged',
+  ERR_OWNER_MISMATCH: 'forged',
+  ERR_PROTOCOL: 'forged',
+  ERR_TOO_LARGE: 'unacceptable',
+  ERR_UNKNOWN_SCHEMA: 'unacceptable',
+  ERR_TTL_OUT_OF_BOUNDS: 'unacceptable',
+  ERR_INVALID_ARGUMENT: 'unacceptable',
+  ERR_OUT_OF_RANGE: 'unacceptable',
+  ERR_REPLAYED: 'unacceptable',
+  ERR_STALE_VERSION: 'late',
+})
 
 /**
  * Base class of every error gossip-sd raises. `Code` defaults to the rejection codes the
@@ -85,6 +111,13 @@ export class ReplayedStatementError extends GossipSdError {
 export class OutOfRangeError extends GossipSdError {
   constructor(message: string) {
     super('ERR_OUT_OF_RANGE', message)
+  }
+}
+
+/** A message the protocol does not allow where it came (a digest pushed to the whole cluster). */
+export class ProtocolViolationError extends GossipSdError {
+  constructor(message: string) {
+    super('ERR_PROTOCOL', message)
   }
 }
 

@@ -81,6 +81,7 @@ export function emptyRejectionCounts(): Record<RejectionCode, number> {
     ERR_INVALID_ARGUMENT: 0,
     ERR_REPLAYED: 0,
     ERR_OUT_OF_RANGE: 0,
+    ERR_PROTOCOL: 0,
   }
 }
 

@@ -7,14 +7,26 @@
  */
 export type PeerEvent = { readonly type: 'connected' | 'disconnected'; readonly peer: string }
 
+/** How a frame arrived: pushed to the whole cluster (`broadcast`) or sent to this node alone. */
+export type FrameRoute = 'broadcast' | 'direct'
+
+/**
+ * What the driver makes of a frame, for a transport that relays broadcasts (gossipsub checks
+ * each message before it forwards it): `accept` it (relay it), `reject` it (its sender broke the
+ * protocol: drop it and penalise the sender), or `ignore` it (drop it without blame: nothing in
+ * it is worth relaying, or it speaks a configuration this node does not accept).
+ */
+export type FrameVerdict = 'accept' | 'reject' | 'ignore'
+
 /** What a transport calls back into the mesh. */
 export interface TransportHandlers {
   /**
-   * A frame arrived. `from` is the neighbour that sent it (not necessarily the statements'
-   * owner). Called on the transport's own schedule, never re-entrantly from `broadcast`/`send`;
-   * the handler must not throw (drivers catch and count).
+   * A frame arrived by `route`. `from` is the neighbour that sent it (not necessarily the
+   * statements' owner). Called on the transport's own schedule, never re-entrantly from
+   * `broadcast`/`send`; the handler never throws (drivers catch and count). A transport that
+   * relays broadcasts relays only those the verdict accepts, after the call.
    */
-  onFrame(from: string, frame: Uint8Array): void
+  onFrame(from: string, frame: Uint8Array, route: FrameRoute): FrameVerdict
   /** A neighbour connected or disconnected. */
   onPeer(event: PeerEvent): void
 }

@@ -9,7 +9,12 @@
  * connection manager would, so the protocol's on-connect anti-entropy runs after a heal.
  */
 import { InvalidArgumentError } from '../membership/errors.ts'
-import type { PeerEvent, Transport, TransportHandlers } from '../membership/transport.ts'
+import type {
+  FrameRoute,
+  PeerEvent,
+  Transport,
+  TransportHandlers,
+} from '../membership/transport.ts'
 import { type Scheduler, systemScheduler } from '../mesh/scheduler.ts'
 import { seededRandom } from '../util/random.ts'
 
@@ -56,14 +61,14 @@ class MemoryTransport implements Transport {
   }
 
   async broadcast(frame: Uint8Array): Promise<void> {
-    for (const peer of this.peers()) this.#network.deliver(this.localPeer, peer, frame)
+    for (const peer of this.peers()) this.#network.deliver(this.localPeer, peer, frame, 'broadcast')
   }
 
   async send(peer: string, frame: Uint8Array): Promise<void> {
     if (!this.#network.connected(this.localPeer, peer)) {
       throw new InvalidArgumentError(`${peer} is not reachable from ${this.localPeer}`)
     }
-    this.#network.deliver(this.localPeer, peer, frame)
+    this.#network.deliver(this.localPeer, peer, frame, 'direct')
   }
 
   peers(): string[] {
@@ -174,7 +179,7 @@ export class MemoryNetwork {
   }
 
   /** @internal Schedules delivery of one frame under the link's conditions. */
-  deliver(from: string, to: string, frame: Uint8Array): void {
+  deliver(from: string, to: string, frame: Uint8Array, route: FrameRoute): void {
     const c = { ...this.conditions, ...this.#linkConditions.get(linkId(from, to)) }
     if (this.#random() < c.loss) {
       this.stats.dropped++
@@ -192,7 +197,7 @@ export class MemoryNetwork {
         }
         this.stats.delivered++
         this.stats.bytes += frame.byteLength
-        target.handlers.onFrame(from, frame)
+        target.handlers.onFrame(from, frame, route)
       })
     }
   }

@@ -34,10 +34,11 @@
  */
 import type { DiscoveryNode, RegistrationHandle, WatchEvent } from '../contract.ts'
 import {
-  GossipSdError,
+  type GossipSdError,
   InvalidArgumentError,
-  MalformedInputError,
   OwnerMismatchError,
+  ProtocolViolationError,
+  REJECTION_CLASS,
 } from '../membership/errors.ts'
 import { decodeFrame, encodeFrame, type FrameContent, packFrames } from '../membership/frame.ts'
 import type { Signer } from '../membership/identity.ts'
@@ -47,7 +48,7 @@ import type { OwnerDirectory } from '../membership/owner-directory.ts'
 import { Replica, type ReplicaStats, type StatementOpener } from '../membership/replica.ts'
 import type { Digest, Entry, ServiceChange } from '../membership/service-set.ts'
 import type { Statement } from '../membership/statement.ts'
-import type { PeerEvent, Transport } from '../membership/transport.ts'
+import type { FrameRoute, FrameVerdict, PeerEvent, Transport } from '../membership/transport.ts'
 import type { Instance, InstanceSpec } from '../membership/types.ts'
 import { EventQueue } from '../util/event-queue.ts'
 import {
@@ -59,6 +60,13 @@ import {
 import { Leave } from './leave.ts'
 import type { Scheduler } from './scheduler.ts'
 import { SyncQueue } from './sync-queue.ts'
+
+/** What a rejection (if any) makes of the frame that carried it (see REJECTION_CLASS). */
+function verdictOf(error: GossipSdError | undefined): FrameVerdict {
+  if (error === undefined) return 'accept'
+  const rejection = REJECTION_CLASS[error.code]
+  return rejection === 'forged' ? 'reject' : rejection === 'unacceptable' ? 'ignore' : 'accept'
+}
 
 /** How many sync backoffs an exchange may wait for its answer before the next one starts. */
 const SYNC_REPLY_WAIT_BACKOFFS = 4
@@ -214,7 +222,7 @@ export class Mesh implements DiscoveryNode {
     if (this.#state !== 'new') throw new InvalidArgumentError('a mesh starts once')
     this.#state = 'running'
     await this.transport.start({
-      onFrame: (from, frame) => this.#onFrame(from, frame),
+      onFrame: (from, frame, route) => this.#onFrame(from, frame, route),
       onPeer: (event) => this.#onPeer(event),
     })
     this.#lastSweepAt = this.scheduler.now()
@@ -588,24 +596,36 @@ export class Mesh implements DiscoveryNode {
       })
   }
 
-  #onFrame(from: string, bytes: Uint8Array): void {
+  /**
+   * Decodes and merges a frame, answers what it asks, and says whether a broadcast one is worth
+   * relaying. A frame is read up to its first forged statement (REJECTION_CLASS): no honest node
+   * sends one, so nothing after it is worth a verification (one large frame repeating a bad
+   * signature costs one). A broadcast carries statements only: a digest there would have every
+   * node of the cluster answer it.
+   */
+  #onFrame(from: string, bytes: Uint8Array, route: FrameRoute): FrameVerdict {
     const leave = this.#leave
-    if (this.#state !== 'running' && leave === undefined) return
+    if (this.#state !== 'running' && leave === undefined) return 'ignore'
     this.#stats.framesReceived++
     this.#stats.bytesReceived += bytes.byteLength
     let frame: FrameContent
     try {
       frame = this.#decodeFrame(bytes, this.replica.limits)
+      if (
+        route === 'broadcast' &&
+        (frame.digest !== undefined || frame.buckets !== undefined || frame.wantReply)
+      )
+        throw new ProtocolViolationError('a broadcast frame carries a digest')
     } catch (err) {
       this.#stats.framesRejected++
-      this.replica.reject(err instanceof GossipSdError ? err : new MalformedInputError(String(err)))
-      return
+      return verdictOf(this.replica.reject(err).error)
     }
     // An answer asks for nothing back; requests (a pull, another leaver's digest) never confirm.
     if (leave !== undefined && frame.digest !== undefined && !frame.wantReply)
       leave.answered(from, this.#confirmsLeave(frame.digest))
     const now = this.scheduler.now()
     const changes: ServiceChange[] = []
+    let verdict: FrameVerdict = 'accept'
     for (const gossip of frame.gossip) {
       const result = this.replica.receive(gossip, now)
       if (result.changes.length > 0) changes.push(...result.changes)
@@ -614,16 +634,25 @@ export class Mesh implements DiscoveryNode {
         this.#reincarnateAbove(own.version.incarnation)
       if (result.ownerOutOfSync !== undefined && result.ownerOutOfSync !== this.peerId)
         this.#wantPull(result.ownerOutOfSync, from)
+      const judged = verdictOf(result.error)
+      if (judged === 'reject') {
+        verdict = judged
+        this.#stats.framesRejected++
+        break
+      }
+      if (judged === 'ignore') verdict = judged
     }
     this.#emit(changes)
+    if (verdict === 'reject') return verdict
     if (frame.buckets !== undefined) {
       const answer = this.replica.set.bucketAnswer(frame.buckets)
       this.#reply(from, [], answer, answer.covered !== undefined)
     }
     if (frame.digest !== undefined) this.#answerDigest(from, frame.digest, frame.wantReply)
     // A leaving node still merges and answers (another leaver may wait for it) but pulls nothing.
-    if (leave !== undefined) return
+    if (leave !== undefined) return verdict
     if (this.#pullsWanted.size > 0 || this.#pullEverythingFrom !== undefined) this.#schedulePull()
+    return verdict
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
+import { createTopicScoreParams } from '@chainsafe/libp2p-gossipsub/score'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
@@ -12,7 +13,7 @@ import { type Ed25519PrivateKey, KEEP_ALIVE, type Libp2p } from '@libp2p/interfa
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
-import type { GossipServices } from './libp2p-transport.ts'
+import { type GossipServices, topicOf } from './libp2p-transport.ts'
 import { keepKnownPeersConnected } from './peer-keeper.ts'
 import type { Libp2pTuning } from './presets.ts'
 
@@ -31,6 +32,17 @@ export interface Libp2pSetup {
 }
 
 const MESSAGE_ID_BYTES = 16
+
+/** Topic score: -100 × (rejected messages)², the count decaying by a tenth a second. */
+const REJECTED_MESSAGES_ONLY = createTopicScoreParams({
+  topicWeight: 1,
+  timeInMeshWeight: 0,
+  firstMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: -100,
+  invalidMessageDeliveriesDecay: 0.9,
+})
 
 /** Bootstrap peers stay tagged keep-alive for this long, so libp2p redials them when a link drops. */
 const BOOTSTRAP_KEEP_ALIVE_MS = 2 ** 31 - 1
@@ -98,15 +110,23 @@ export async function buildLibp2p(setup: Libp2pSetup): Promise<Libp2p<GossipServ
         // Peer exchange on prune: a node pruned from a busy peer's mesh (a bootstrap hub) learns
         // other peers to connect to instead of staying a leaf with an empty mesh.
         doPX: true,
-        // Scoring defends open networks against spam. Ours are closed (pre-shared key) and every
-        // statement is signed, while scoring's defaults hurt us: many nodes on one host or behind
-        // one NAT look like a Sybil attack, and a leaf that re-grafts its only peer during
-        // backoff gets graylisted, which silences its heartbeats and expires its instances.
-        scoreParams: { IPColocationFactorWeight: 0, behaviourPenaltyWeight: 0 },
+        // Scoring counts one thing: messages the mesh rejected (a forged statement, a malformed
+        // frame, a digest pushed to everyone; see the topic validator in libp2p-transport.ts).
+        // No honest node sends one, so honest peers keep a score of 0, and one rejected message
+        // puts its sender below the graylist threshold, where gossipsub drops its messages
+        // unread, for a few seconds (longer for repeat offenders: the penalty is quadratic).
+        // The other components stay off: their defaults hurt us (many nodes on one host or
+        // behind one NAT look like a Sybil attack, and a leaf that re-grafts its only peer
+        // during backoff gets a behaviour penalty, which silences its heartbeats).
+        scoreParams: {
+          IPColocationFactorWeight: 0,
+          behaviourPenaltyWeight: 0,
+          topics: { [topicOf(setup.cluster)]: REJECTED_MESSAGES_ONLY },
+        },
         scoreThresholds: {
-          gossipThreshold: Number.NEGATIVE_INFINITY,
-          publishThreshold: Number.NEGATIVE_INFINITY,
-          graylistThreshold: Number.NEGATIVE_INFINITY,
+          gossipThreshold: -10,
+          publishThreshold: -50,
+          graylistThreshold: -80,
           acceptPXThreshold: 0,
         },
       }),

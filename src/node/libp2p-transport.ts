@@ -5,6 +5,9 @@
  * - broadcast: a gossipsub publish on `gossip-sd/<cluster>/1`. Statements carry their owner's
  *   signature already, so messages are unsigned (StrictNoSign) and identified by a hash of their
  *   content: a duplicate arriving over two paths is dropped without a second verification.
+ *   Received messages are handed to the mesh from the topic validator, before gossipsub relays
+ *   them: only frames the mesh accepts are relayed, and one it rejects counts against the peer
+ *   that sent it in gossipsub's score (libp2p-config.ts), which soon stops listening to it.
  * - send: length-prefixed frames on `/gossip-sd/<cluster>/sync/1.0.0`. One long-lived outbound
  *   stream per neighbour, opened on first use, writes serialised; replies come back on the
  *   neighbour's own outbound stream, so each stream is one-way and needs no framing of turns.
@@ -14,12 +17,24 @@
  * Reads are bounded: a length prefix above `maxFrameBytes` aborts the stream before its body is
  * read, and is counted; a frame that is merely malformed is handed on and the mesh counts it.
  */
-import type { GossipsubEvents, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
-import type { Libp2p, PeerId, PubSub, Stream } from '@libp2p/interface'
+import type { GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
+import {
+  type Libp2p,
+  type Message,
+  type PeerId,
+  type PubSub,
+  type Stream,
+  TopicValidatorResult,
+} from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type LengthPrefixedStream, lpStream } from 'it-length-prefixed-stream'
 import { InvalidArgumentError } from '../membership/errors.ts'
-import type { PeerEvent, Transport, TransportHandlers } from '../membership/transport.ts'
+import type {
+  FrameVerdict,
+  PeerEvent,
+  Transport,
+  TransportHandlers,
+} from '../membership/transport.ts'
 
 /** `send` to a peer that is not a connected neighbour, or whose stream failed. */
 export class PeerUnreachableError extends InvalidArgumentError {
@@ -47,7 +62,17 @@ export interface TransportStats {
   streamErrors: number
   /** Gossipsub messages handed to the mesh. */
   messagesReceived: number
+  /** Of those, the ones the mesh rejected: not relayed, and held against the peer that sent them. */
+  messagesRejected: number
+  /** Of those, the ones the mesh ignored: not relayed, nobody blamed. */
+  messagesIgnored: number
 }
+
+const VALIDATOR_RESULT: Readonly<Record<FrameVerdict, TopicValidatorResult>> = Object.freeze({
+  accept: TopicValidatorResult.Accept,
+  reject: TopicValidatorResult.Reject,
+  ignore: TopicValidatorResult.Ignore,
+})
 
 export function topicOf(cluster: string): string {
   return `gossip-sd/${cluster}/1`
@@ -75,7 +100,13 @@ export class Libp2pTransport implements Transport {
   readonly libp2p: Libp2p<GossipServices>
   readonly topic: string
   readonly protocol: string
-  readonly stats: TransportStats = { oversizeFrames: 0, streamErrors: 0, messagesReceived: 0 }
+  readonly stats: TransportStats = {
+    oversizeFrames: 0,
+    streamErrors: 0,
+    messagesReceived: 0,
+    messagesRejected: 0,
+    messagesIgnored: 0,
+  }
   readonly #maxFrameBytes: number
   readonly #dialTimeoutMs: number
   readonly #peers = new Set<string>()
@@ -102,7 +133,7 @@ export class Libp2pTransport implements Transport {
       onConnect: (peer) => this.#peerEvent('connected', peer),
       onDisconnect: (peer) => this.#peerEvent('disconnected', peer),
     })
-    this.libp2p.services.pubsub.addEventListener('gossipsub:message', this.#onMessage)
+    this.libp2p.services.pubsub.topicValidators.set(this.topic, this.#validate)
     await this.libp2p.start()
     this.libp2p.services.pubsub.subscribe(this.topic)
   }
@@ -168,18 +199,21 @@ export class Libp2pTransport implements Transport {
       flushed,
       new Promise((resolve) => setTimeout(resolve, this.#dialTimeoutMs).unref()),
     ])
-    this.libp2p.services.pubsub.removeEventListener('gossipsub:message', this.#onMessage)
+    this.libp2p.services.pubsub.topicValidators.delete(this.topic)
     if (this.#topologyId !== undefined) this.libp2p.unregister(this.#topologyId)
     this.#handlers = undefined
     this.#peers.clear()
     await this.libp2p.stop()
   }
 
-  readonly #onMessage = (event: CustomEvent<GossipsubMessage>): void => {
-    const { msg, propagationSource } = event.detail
-    if (msg.topic !== this.topic || this.#handlers === undefined) return
+  /** Gossipsub's check of a message before it relays it: the mesh merges it and judges it. */
+  readonly #validate = (from: PeerId, message: Message): TopicValidatorResult => {
+    if (this.#handlers === undefined) return TopicValidatorResult.Ignore
     this.stats.messagesReceived++
-    this.#handlers.onFrame(propagationSource.toString(), msg.data)
+    const verdict = this.#handlers.onFrame(from.toString(), message.data, 'broadcast')
+    if (verdict === 'reject') this.stats.messagesRejected++
+    else if (verdict === 'ignore') this.stats.messagesIgnored++
+    return VALIDATOR_RESULT[verdict]
   }
 
   #peerEvent(type: PeerEvent['type'], peerId: PeerId): void {
@@ -225,7 +259,7 @@ export class Libp2pTransport implements Transport {
     try {
       for (;;) {
         const frame = await frames.read()
-        this.#handlers?.onFrame(from, frame.subarray())
+        this.#handlers?.onFrame(from, frame.subarray(), 'direct')
       }
     } catch (err) {
       const name = err instanceof Error ? err.name : ''

@@ -361,7 +361,7 @@ describe('mesh driver over the in-memory transport', () => {
     const { scheduler, network, meshes } = await started(2)
     const [a, b] = meshes as [Mesh, Mesh]
     const rogue = network.createTransport('rogue')
-    await rogue.start({ onFrame: () => undefined, onPeer: () => undefined })
+    await rogue.start({ onFrame: () => 'accept', onPeer: () => undefined })
     for (const bytes of [
       Uint8Array.of(1, 2, 3),
       new Uint8Array(0),

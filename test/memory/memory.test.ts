@@ -15,7 +15,10 @@ async function memoryHarness(
   for (const [i, t] of transports.entries()) {
     const inbox = inboxes[i] as Inbox
     await t.start({
-      onFrame: (from, frame) => inbox.record({ from, frame }),
+      onFrame: (from, frame) => {
+        inbox.record({ from, frame })
+        return 'accept'
+      },
       onPeer: (e) => inbox.recordPeer(e),
     })
   }
@@ -109,8 +112,8 @@ describe('in-memory network controls', () => {
     const h = await memoryHarness(2)
     h.scheduler.advance(1)
     h.network.block('peer-0', 'peer-1')
-    h.network.deliver('peer-0', 'peer-1', frame('lost'))
-    h.network.deliver('peer-1', 'peer-0', frame('kept'))
+    h.network.deliver('peer-0', 'peer-1', frame('lost'), 'direct')
+    h.network.deliver('peer-1', 'peer-0', frame('kept'), 'direct')
     h.scheduler.advance(5)
     assert.equal(h.inboxes[1]?.frames.length, 0)
     assert.deepEqual(

@@ -35,7 +35,10 @@ async function libp2pHarness(size: number): Promise<TransportHarness> {
     })
     const inbox = new Inbox()
     await transport.start({
-      onFrame: (from, frame) => inbox.record({ from, frame }),
+      onFrame: (from, frame) => {
+        inbox.record({ from, frame })
+        return 'accept'
+      },
       onPeer: (event) => inbox.recordPeer(event),
     })
     transports.push(transport)

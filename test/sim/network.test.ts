@@ -38,7 +38,10 @@ async function harness(nodes: number, options: Partial<NetworkOptions> = {}): Pr
     const slot = network.addSlot()
     const transport = network.createTransport(slot, `p${slot}`)
     await transport.start({
-      onFrame: (from, frame) => received.push([slot, from, frame[0] as number]),
+      onFrame: (from, frame) => {
+        received.push([slot, from, frame[0] as number])
+        return 'accept'
+      },
       onPeer: (event) => peerEvents.push([slot, event]),
     })
     transports.push(transport)
