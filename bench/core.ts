@@ -20,6 +20,7 @@ import {
   encodeSignedStatement,
   openStatement,
   type RegistrationStatement,
+  SCHEMA_VERSION,
   signStatement,
 } from '../src/membership/statement.ts'
 import type { InstanceSpec } from '../src/membership/types.ts'
@@ -97,7 +98,7 @@ const record = (measure: string, value: number, unit: string, target = '') =>
 // Signing and verification.
 const [signer] = signers(1) as [Signer]
 const body = wire.StatementBody.encode({
-  schema: 1,
+  schema: SCHEMA_VERSION,
   owner: signer.publicKey,
   incarnation: 1n,
   counter: 1n,
