@@ -27,6 +27,7 @@ export type RejectionCode =
  */
 export type RejectionClass = 'forged' | 'unacceptable' | 'late'
 
+/** The class of every rejection code (see `RejectionClass`). */
 export const REJECTION_CLASS: Readonly<Record<RejectionCode, RejectionClass>> = Object.freeze({
   ERR_MALFORMED: 'forged',
   ERR_BAD_SIGNATURE: 'forged',

@@ -33,6 +33,7 @@ export {
   type ApplyOutcome,
   type ApplyResult,
   type BucketDigest,
+  type CoveringHeartbeat,
   type Digest,
   type Entry,
   mergeSets,
@@ -59,7 +60,13 @@ export {
   type TombstoneStatement,
   validateInstance,
 } from './statement.ts'
-export type { PeerEvent, Transport, TransportHandlers } from './transport.ts'
+export type {
+  FrameRoute,
+  FrameVerdict,
+  PeerEvent,
+  Transport,
+  TransportHandlers,
+} from './transport.ts'
 export {
   type Instance,
   type InstanceSpec,
