@@ -129,16 +129,20 @@ export class Replica {
    * Merges a statement that is already verified (one this node signed itself, for instance),
    * reported `ageMs` old by whoever sent it. A registration older than the owner's newest
    * heartbeat held here is refreshed no later than that heartbeat: only the owner's own newer
-   * statements prove it still lives, never a relay's age. When that heartbeat vouches for
-   * exactly what this replica holds, a registration it does not hold was withdrawn before it,
-   * and is rejected as a replay.
+   * statements prove it still lives, never a relay's age. When that heartbeat (of the same
+   * incarnation) vouches for exactly what this replica holds, a registration of a key it holds
+   * nothing of was withdrawn before it, and is rejected as a replay.
    */
   applyVerified(statement: Statement, ageMs: number, now: number): ReceiveResult {
     let refreshedAt = now - ageMs
     let lifetime: number
     if (statement.kind === 'registration') {
       const heartbeat = this.set.coveringHeartbeat(statement)
-      if (heartbeat?.inSync === true && !this.set.holds(statement))
+      if (
+        heartbeat?.inSync === true &&
+        heartbeat.version.incarnation === statement.version.incarnation &&
+        this.set.get(statement.key) === undefined
+      )
         return this.reject(
           new ReplayedStatementError(
             `registration ${statement.instance.service}/${statement.instance.id} of ${statement.owner} was withdrawn before its owner's newest heartbeat`,

@@ -48,7 +48,6 @@
  */
 
 import { BucketFingerprints, type BucketSet, bucketBitsFor, inBucketSet } from './buckets.ts'
-import { bytesEqual } from './bytes.ts'
 import { END, EntryLists } from './entry-lists.ts'
 import type { OwnerDirectory } from './owner-directory.ts'
 import { LIVE, OwnerSums, SUMMARY } from './owner-sums.ts'
@@ -62,7 +61,7 @@ import type {
 } from './statement.ts'
 import { OWNER_DIGEST_BYTES } from './statement.ts'
 import { type Instance, ownerOfKey } from './types.ts'
-import { compareVersions } from './version.ts'
+import { compareVersions, type Version } from './version.ts'
 import type * as wire from './wire.ts'
 
 /** Tombstones are kept this many TTLs, so a late copy of the registration cannot revive it. */
@@ -118,6 +117,7 @@ export interface Digest {
 
 /** See `ServiceSet.coveringHeartbeat`. */
 export interface CoveringHeartbeat {
+  readonly version: Version
   readonly leaseMs: number
   readonly refreshedAt: number
   readonly inSync: boolean
@@ -388,16 +388,11 @@ export class ServiceSet {
     const hb = owner === undefined ? undefined : this.#owners.heartbeat[owner]
     if (owner === undefined || hb === undefined || !covers(hb, statement)) return undefined
     return {
+      version: hb.version,
       leaseMs: hb.leaseMs,
       refreshedAt: this.#owners.heartbeatAt[owner] as number,
       inSync: this.#currentHeartbeatMatches(owner),
     }
-  }
-
-  /** True when this replica holds exactly this registration or tombstone. */
-  holds(statement: InstanceStatement): boolean {
-    const held = this.get(statement.key)?.statement
-    return held !== undefined && bytesEqual(held.signed.signature, statement.signed.signature)
   }
 
   /** Every statement held, with the effective refresh time to compute its age from. */

@@ -189,3 +189,70 @@ export function lifetimeOnArrival(
     return TOMBSTONE_RETENTION_FACTOR * Math.max(s.ttlMs, hb?.leaseMs ?? 0)
   return Math.max(s.instance.ttlMs, hb !== undefined && covers(hb, s) ? hb.leaseMs : 0)
 }
+
+/** What the receive path does with one arrival (see `ReceiveModel`). */
+export type ArrivalOutcome = 'taken' | 'expired-on-arrival' | 'replayed' | 'stale'
+
+/**
+ * The receive path's own rules on top of the merge, as the design states them (relays cannot
+ * extend lifetimes), for a replica hearing statements one at a time with the age a relay claims:
+ * - a held statement heard again is refreshed no later than when this replica first heard it;
+ * - a registration older than the owner's newest heartbeat held (it covers it) is refreshed no
+ *   later than that heartbeat, and lives max(TTL, its lease);
+ * - such a registration, of a key nothing is held of, while that heartbeat (same incarnation)
+ *   vouches for exactly the owner's registrations held, is a replay;
+ * - whatever arrives older than its lifetime is dropped before it is merged.
+ */
+export class ReceiveModel {
+  readonly #universe: Universe
+  readonly #ownerRetentionMs: number
+  readonly #state = new Map<string, Heard & { readonly seenAt: number }>()
+  readonly #floors = new Map<string, bigint>()
+
+  constructor(universe: Universe, ownerRetentionMs: number) {
+    this.#universe = universe
+    this.#ownerRetentionMs = ownerRetentionMs
+  }
+
+  get state(): ModelState {
+    return this.#state
+  }
+
+  receive(s: Statement, ageMs: number, now: number): ArrivalOutcome {
+    let refreshedAt = now - ageMs
+    const hbHeard = this.#state.get(`heartbeat ${s.owner}`)
+    const hb = hbHeard?.statement as HeartbeatStatement | undefined
+    if (s.kind === 'registration' && hb !== undefined && covers(hb, s)) {
+      if (
+        hb.version.incarnation === s.version.incarnation &&
+        !this.#state.has(s.key) &&
+        vouchesExactly(hb, this.#universe, this.#state, s.owner)
+      )
+        return 'replayed'
+      refreshedAt = Math.min(refreshedAt, (hbHeard as Heard).refreshedAt)
+    }
+    if (now - refreshedAt >= lifetimeOnArrival(s, this.#state, this.#ownerRetentionMs))
+      return 'expired-on-arrival'
+    const floor = this.#floors.get(s.owner) ?? 0n
+    if (s.version.incarnation < floor) return 'stale'
+    if (s.version.incarnation > floor) {
+      this.#floors.set(s.owner, s.version.incarnation)
+      for (const [register, h] of this.#state)
+        if (
+          h.statement.owner === s.owner &&
+          h.statement.version.incarnation < s.version.incarnation
+        )
+          this.#state.delete(register)
+    }
+    const register = registerOf(s)
+    const held = this.#state.get(register)
+    if (held === undefined || newer(s, held.statement)) {
+      this.#state.set(register, { statement: s, refreshedAt, seenAt: now })
+      return 'taken'
+    }
+    if (signatureOf(held.statement) !== signatureOf(s)) return 'stale'
+    const capped = Math.min(refreshedAt, held.seenAt)
+    if (capped > held.refreshedAt) this.#state.set(register, { ...held, refreshedAt: capped })
+    return 'taken'
+  }
+}
