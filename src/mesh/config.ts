@@ -45,6 +45,14 @@ export interface MeshConfig {
    * heartbeatIntervalMs / 1000` nodes, intervals stretch and leases extend (see above). @default 50
    */
   maxHeartbeatsPerSecond: number
+  /**
+   * Bytes of anti-entropy answers each neighbour gets per second, after `replyBurstBytes`
+   * (reply-budget.ts): a small request must not pull answers thousands of times larger, over
+   * and over. @default 1048576 (1 MiB/s)
+   */
+  replyBytesPerSecond: number
+  /** Bytes of answers a neighbour gets at once (its first exchange: the whole state). @default 16777216 */
+  replyBurstBytes: number
   /** Input bounds; see MembershipLimits. */
   limits: Partial<MembershipLimits>
 }
@@ -87,6 +95,8 @@ export function defaultMeshConfig(): MeshConfig {
     ownerRetentionMs: 600_000,
     leaveTimeoutMs: 3000,
     maxHeartbeatsPerSecond: 50,
+    replyBytesPerSecond: 1024 * 1024,
+    replyBurstBytes: 16 * 1024 * 1024,
     limits: {},
   }
 }

@@ -58,6 +58,7 @@ import {
   type MeshConfig,
 } from './config.ts'
 import { Leave } from './leave.ts'
+import { ReplyBudget } from './reply-budget.ts'
 import type { Scheduler } from './scheduler.ts'
 import { SyncQueue } from './sync-queue.ts'
 
@@ -117,6 +118,8 @@ export interface MeshStats extends ReplicaStats {
   leaveUnconfirmed: number
   /** Times this node met its own statements from a higher incarnation and moved above it. */
   reincarnations: number
+  /** Anti-entropy requests left unanswered: their sender had used up its reply budget. */
+  answersRefused: number
 }
 
 /** Receives every batch of changes to the service set, synchronously. */
@@ -136,6 +139,7 @@ export class Mesh implements DiscoveryNode {
   readonly #watchers = new Set<EventQueue<WatchEvent>>()
   readonly #timers: Array<() => void> = []
   readonly #syncs: SyncQueue
+  readonly #replyBudget: ReplyBudget
   readonly #stats = {
     framesReceived: 0,
     framesRejected: 0,
@@ -146,6 +150,7 @@ export class Mesh implements DiscoveryNode {
     leaveConfirmed: 0,
     leaveUnconfirmed: 0,
     reincarnations: 0,
+    answersRefused: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
   /**
@@ -188,6 +193,11 @@ export class Mesh implements DiscoveryNode {
       (peer, owners) => this.syncWith(peer, owners),
       init.scheduler,
       SYNC_REPLY_WAIT_BACKOFFS * init.config.syncBackoffMs,
+    )
+    this.#replyBudget = new ReplyBudget(
+      init.config.replyBytesPerSecond,
+      init.config.replyBurstBytes,
+      init.scheduler,
     )
     this.#owner = new LocalOwner(
       init.signer,
@@ -538,8 +548,8 @@ export class Mesh implements DiscoveryNode {
    * again; its earlier run's records are then superseded everywhere.
    */
   #reincarnateAbove(incarnation: bigint): void {
-    const { signer, limits, defaultTtlMs } = this.#owner
-    this.#owner = new LocalOwner(signer, incarnation + 1n, limits, defaultTtlMs)
+    const { signer, limits, defaultTtlMs, domain } = this.#owner
+    this.#owner = new LocalOwner(signer, incarnation + 1n, limits, defaultTtlMs, domain)
     this.#stats.reincarnations++
     for (const spec of this.#specs.values())
       this.#publish(this.#owner.register(spec, this.scheduler.now()))
@@ -580,7 +590,10 @@ export class Mesh implements DiscoveryNode {
   }
 
   #onPeer(event: PeerEvent): void {
-    if (event.type === 'disconnected') this.#leave?.disconnected(event.peer)
+    if (event.type === 'disconnected') {
+      this.#leave?.disconnected(event.peer)
+      this.#replyBudget.forget(event.peer)
+    }
     if (this.#state !== 'running') return
     if (event.type !== 'connected') return
     if (this.#unannounced) void this.#announce()
@@ -644,11 +657,19 @@ export class Mesh implements DiscoveryNode {
     }
     this.#emit(changes)
     if (verdict === 'reject') return verdict
-    if (frame.buckets !== undefined) {
-      const answer = this.replica.set.bucketAnswer(frame.buckets)
-      this.#reply(from, [], answer, answer.covered !== undefined)
+    if (frame.buckets === undefined && frame.digest === undefined) {
+      // Nothing asked.
+    } else if (!this.#replyBudget.allows(from)) {
+      // Refused before computing the answer: its cost is what the budget bounds.
+      this.#stats.answersRefused++
+      if (frame.digest !== undefined && !frame.wantReply) this.#syncs.answered(from)
+    } else {
+      if (frame.buckets !== undefined) {
+        const answer = this.replica.set.bucketAnswer(frame.buckets)
+        this.#reply(from, [], answer, answer.covered !== undefined)
+      }
+      if (frame.digest !== undefined) this.#answerDigest(from, frame.digest, frame.wantReply)
     }
-    if (frame.digest !== undefined) this.#answerDigest(from, frame.digest, frame.wantReply)
     // A leaving node still merges and answers (another leaver may wait for it) but pulls nothing.
     if (leave !== undefined) return verdict
     if (this.#pullsWanted.size > 0 || this.#pullEverythingFrom !== undefined) this.#schedulePull()
@@ -697,6 +718,9 @@ export class Mesh implements DiscoveryNode {
       digest,
       wantReply,
     )
+    let bytes = 0
+    for (const frame of frames) bytes += frame.byteLength
+    this.#replyBudget.spend(peer, bytes)
     void this.#sendFrames(peer, frames).catch(() => undefined)
   }
 

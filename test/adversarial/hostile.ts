@@ -50,11 +50,11 @@ export async function startNode(options: NodeOptions, into: GossipNode[]): Promi
 }
 
 /** Two honest nodes, `b` bootstrapped to `a`, each with one registration of service `web`. */
-export async function honestCluster(): Promise<Cluster> {
+export async function honestCluster(config: NodeOptions['config'] = {}): Promise<Cluster> {
   const psk = generateSwarmKey()
   const nodes: GossipNode[] = []
-  const a = await startNode({ psk }, nodes)
-  const b = await startNode({ psk, bootstrap: a.addresses() }, nodes)
+  const a = await startNode({ psk, config }, nodes)
+  const b = await startNode({ psk, config, bootstrap: a.addresses() }, nodes)
   await connected(a, b.peerId)
   await a.register({ service: 'web', id: 'a', addresses: ['127.0.0.1:1'] })
   await b.register({ service: 'web', id: 'b', addresses: ['127.0.0.1:2'] })
