@@ -8,13 +8,20 @@
  *   or open to others (someone else could otherwise plant or read tokens there).
  *
  * Every request must carry it (`authorization: Bearer TOKEN`); the client reads it for itself.
- * File permissions decide who can use the agent: whoever can read the token file.
+ * File permissions decide who can use the agent: whoever can read the token file. The file's
+ * second line is the agent's pid: an agent starting in the run directory removes the tokens
+ * (and default sockets) of agents that died without stopping, so kill -9s do not pile up.
  */
 import { randomBytes } from 'node:crypto'
-import { lstat, mkdir, unlink } from 'node:fs/promises'
+import { lstat, mkdir, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InvalidNodeOptionError } from '../node/options.ts'
-import { InsecureFileError, readPrivateFile, writePrivateFile } from '../node/private-file.ts'
+import {
+  InsecureFileError,
+  processAlive,
+  readPrivateFile,
+  writePrivateFile,
+} from '../node/private-file.ts'
 import { type ControlEndpoint, runDirectory } from './endpoint.ts'
 
 export function tokenPath(endpoint: ControlEndpoint): string {
@@ -23,7 +30,7 @@ export function tokenPath(endpoint: ControlEndpoint): string {
     : join(runDirectory(), `${endpoint.host}-${endpoint.port}.token`)
 }
 
-/** Creates this user's run directory (0700) or checks the one that exists. */
+/** Creates this user's run directory (0700) or checks the one that exists, and sweeps it. */
 export async function ensureRunDirectory(): Promise<string> {
   const dir = runDirectory()
   await mkdir(dir, { mode: 0o700 }).catch((err: unknown) => {
@@ -37,7 +44,25 @@ export async function ensureRunDirectory(): Promise<string> {
     throw new InsecureFileError('control', `${dir} belongs to user ${info.uid}, not to ${uid}`)
   if ((info.mode & 0o077) !== 0)
     throw new InsecureFileError('control', `${dir} is open to group or others; chmod 700 it`)
+  await sweepDeadAgents(dir)
   return dir
+}
+
+/** Removes the tokens, and default sockets, that agents no longer alive left in `dir`. */
+async function sweepDeadAgents(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith('.token')) continue
+    const path = join(dir, name)
+    const lines = await readPrivateFile(path, 'control').then(
+      (bytes) => bytes?.toString('utf8').split('\n') ?? [],
+      () => [],
+    )
+    const pid = /^[0-9]{1,10}$/.test(lines[1] ?? '') ? Number(lines[1]) : undefined
+    if (pid === undefined || processAlive(pid)) continue
+    await unlink(path).catch(() => undefined)
+    if (name.endsWith('.sock.token'))
+      await unlink(path.slice(0, -'.token'.length)).catch(() => undefined)
+  }
 }
 
 /** Writes a new token for `endpoint` (replacing a dead agent's) and returns it. */
@@ -49,7 +74,7 @@ export async function createToken(endpoint: ControlEndpoint): Promise<string> {
       throw new InvalidNodeOptionError('control', `cannot replace ${path}: ${String(err)}`)
   })
   const token = randomBytes(32).toString('hex')
-  await writePrivateFile(path, `${token}\n`, { exclusive: true })
+  await writePrivateFile(path, `${token}\n${process.pid}\n`, { exclusive: true })
   return token
 }
 
@@ -66,5 +91,5 @@ export async function readToken(endpoint: ControlEndpoint): Promise<string> {
       'control',
       `no token at ${path} (is an agent running there, as this user?)`,
     )
-  return bytes.toString('utf8').trim()
+  return bytes.toString('utf8').split('\n')[0]?.trim() ?? ''
 }

@@ -6,15 +6,15 @@
  * raw requests from node:http; the file modes of a real agent's default socket.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { stat } from 'node:fs/promises'
+import { spawn, spawnSync } from 'node:child_process'
+import { rm, stat, writeFile } from 'node:fs/promises'
 import { type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { controlRequest } from '../../src/cli/control-client.ts'
 import { type ControlServer, startControlServer } from '../../src/cli/control-server.ts'
 import { readToken, tokenPath } from '../../src/cli/control-token.ts'
-import { parseEndpoint } from '../../src/cli/endpoint.ts'
+import { parseEndpoint, runDirectory } from '../../src/cli/endpoint.ts'
 import { createNode, type GossipNode } from '../../src/node/index.ts'
 import { killAllAgents, runCli, spawnAgent } from '../helpers/agent-process.ts'
 import { withDeadline } from '../helpers/deadline.ts'
@@ -258,6 +258,25 @@ describe('control endpoint authentication', () => {
       assert.equal(slow.stats.watchers, 0)
     } finally {
       await slow.close()
+    }
+  })
+
+  it('removes the tokens and default sockets that dead agents left in the run directory', async () => {
+    const dir = runDirectory()
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'])
+    const staleSocket = join(dir, 'gone-1.sock')
+    await writeFile(`${staleSocket}.token`, `x\n${dead.stdout.toString()}\n`, { mode: 0o600 })
+    await writeFile(staleSocket, '', { mode: 0o600 })
+    const liveToken = join(dir, '127.0.0.1-1.token')
+    await writeFile(liveToken, `y\n${process.pid}\n`, { mode: 0o600 })
+    const another = await startControlServer(node, { kind: 'tcp', host: '127.0.0.1', port: 0 })
+    try {
+      await assert.rejects(stat(`${staleSocket}.token`), /ENOENT/)
+      await assert.rejects(stat(staleSocket), /ENOENT/)
+      assert.ok((await stat(liveToken)).isFile(), 'a live agent keeps its token')
+    } finally {
+      await another.close()
+      await rm(liveToken)
     }
   })
 
