@@ -14,10 +14,12 @@
 import { bytesEqual } from './bytes.ts'
 import {
   GossipSdError,
+  InvalidSignatureError,
   type RejectionCode,
   ReplayedStatementError,
   StaleVersionError,
 } from './errors.ts'
+import { FailedVerifications } from './failed-verifications.ts'
 import { type SigningDomain, signingDomain } from './identity.ts'
 import { type MembershipLimits, resolveLimits } from './limits.ts'
 import { type ServiceChange, ServiceSet, type ServiceSetOptions } from './service-set.ts'
@@ -66,6 +68,8 @@ export interface ReplicaStats {
   refreshed: number
   duplicate: number
   expiredOnArrival: number
+  /** Bad signatures recognised as ones that failed before, without verifying again. */
+  knownBadSignatures: number
   rejected: Record<RejectionCode, number>
 }
 
@@ -87,6 +91,9 @@ export function emptyRejectionCounts(): Record<RejectionCode, number> {
 
 const NONE: readonly ServiceChange[] = Object.freeze([])
 
+/** Bad statements remembered (see failed-verifications.ts): 32 bytes of digest each. */
+const FAILED_CACHE_SIZE = 4096
+
 /**
  * A node's copy of the service set: verifies, validates and merges statements, counting what it
  * drops.
@@ -100,9 +107,11 @@ export class Replica {
     refreshed: 0,
     duplicate: 0,
     expiredOnArrival: 0,
+    knownBadSignatures: 0,
     rejected: emptyRejectionCounts(),
   }
   readonly #verified = new Map<string, Statement>()
+  readonly #failed: FailedVerifications
   readonly #verifyCacheSize: number
   readonly #openStatement: StatementOpener | undefined
 
@@ -111,6 +120,7 @@ export class Replica {
     this.limits = resolveLimits(options.limits)
     this.domain = signingDomain(options.cluster ?? 'default')
     this.#verifyCacheSize = options.verifyCacheSize ?? 16384
+    this.#failed = new FailedVerifications(Math.min(this.#verifyCacheSize, FAILED_CACHE_SIZE))
     this.#openStatement = options.openStatement
   }
 
@@ -213,7 +223,17 @@ export class Replica {
     ) {
       return cached
     }
-    const statement = openStatement(signed, this.limits, this.domain)
+    if (this.#failed.has(cacheKey, signed)) {
+      this.stats.knownBadSignatures++
+      throw new InvalidSignatureError('the same statement failed to verify before')
+    }
+    let statement: Statement
+    try {
+      statement = openStatement(signed, this.limits, this.domain)
+    } catch (err) {
+      if (err instanceof InvalidSignatureError) this.#failed.add(cacheKey, signed)
+      throw err
+    }
     if (this.#verified.size >= this.#verifyCacheSize) {
       const oldest = this.#verified.keys().next().value
       if (oldest !== undefined) this.#verified.delete(oldest)

@@ -22,6 +22,28 @@ const at = (incarnation: number, counter: number) => ({
 })
 
 describe('replica receive path', () => {
+  test('the same bad-signature statement received again is recognised without verifying it again', () => {
+    const replica = new Replica()
+    const good = registration(alice, at(1, 1), { id: 'a' })
+    const bad = { ...good.signed, signature: mallory.sign(good.signed.body, DOMAIN) }
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        replica.receive({ statement: bad, ageMs: 0 }, 0).error?.code,
+        'ERR_BAD_SIGNATURE',
+      )
+    assert.equal(replica.stats.rejected.ERR_BAD_SIGNATURE, 3)
+    assert.equal(replica.stats.knownBadSignatures, 2)
+    const otherBody = registration(alice, at(1, 2), { id: 'b' }).signed.body
+    const spliced = replica.receive({ statement: { ...bad, body: otherBody }, ageMs: 0 }, 0)
+    assert.equal(spliced.error?.code, 'ERR_BAD_SIGNATURE')
+    assert.equal(
+      replica.stats.knownBadSignatures,
+      2,
+      'another body under that signature is verified',
+    )
+    assert.equal(replica.receive({ statement: good.signed, ageMs: 0 }, 0).outcome, 'accepted')
+  })
+
   test('a statement signed for another cluster does not verify here: rejected and counted', () => {
     const elsewhere = new Replica({ cluster: 'staging' })
     const here = new Replica({ cluster: 'default' })
