@@ -12,18 +12,20 @@ import { createBridge } from '../../src/compat/bridges/core/bridge.ts'
 import { etcdBackend } from '../../src/compat/bridges/etcd/backend.ts'
 import { newGoKitEtcdClient } from '../../src/compat/bridges/etcd/gokit-client.ts'
 import { goKitLayout } from '../../src/compat/bridges/etcd/layouts.ts'
-import {
-  etcd,
-  type InstanceCache,
-  type Instancer,
-  newInstancer,
-  newRegistrar,
-} from '../../src/compat/gokit/index.ts'
-import { instancerRegistrarCompliance } from '../compliance/instancer-registrar.ts'
+import { etcd, type InstanceCache } from '../../src/compat/gokit/index.ts'
 import { REPO_ROOT } from '../helpers/agent-process.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { type StoreServer, startEtcd } from '../helpers/stores.ts'
-import { meshWake, sorted, startRealTimeMesh, until, type Wake } from './helpers.ts'
+import { bridgeCompliance } from './compliance.ts'
+import {
+  etcdKeys,
+  meshWake,
+  sorted,
+  startRealTimeMesh,
+  until,
+  type Wake,
+  etcdWake as wakeOn,
+} from './helpers.ts'
 
 let server: StoreServer
 let raw: Etcd3
@@ -42,120 +44,26 @@ function freshPrefix(): string {
   return `/t${prefixes++}/services/`
 }
 
-/** Wakes on any change under `prefix` in etcd. */
-function etcdWake(prefix: string): Wake {
-  return (callback) => {
-    const watcher = raw.watch().prefix(prefix).create()
-    void watcher.then((w) => w.on('put', callback).on('delete', callback).on('connected', callback))
-    return () => void watcher.then((w) => w.cancel())
+const etcdWake = (prefix: string): Wake => wakeOn(raw, prefix)
+const storeKeys = (prefix: string): Promise<Record<string, string>> => etcdKeys(raw, prefix)
+
+bridgeCompliance('etcd go-kit layout', async () => {
+  const root = freshPrefix()
+  const prefix = `${root}orders/`
+  const client = newGoKitEtcdClient([server.endpoint])
+  return {
+    backend: etcdBackend({ endpoints: [server.endpoint], layout: goKitLayout(root) }),
+    registrar: (instance) =>
+      etcd.newEtcdRegistrar(client, {
+        key: `${prefix}${instance}`,
+        value: instance,
+        ttl: etcd.newTTLOption(3000, 10_000),
+      }),
+    instancer: async () => (await etcd.newEtcdInstancer(client, prefix)) as InstanceCache,
+    entries: () => client.getEntries(prefix),
+    close: () => client.close(),
   }
-}
-
-/** The keys and values under `prefix`, as go-kit's GetEntries range read returns them. */
-async function storeKeys(prefix: string): Promise<Record<string, string>> {
-  return raw.getAll().prefix(prefix).strings()
-}
-
-instancerRegistrarCompliance(
-  'etcd go-kit layout: Go Registrar → bridge → mesh Instancer',
-  async () => {
-    const prefix = freshPrefix()
-    const mesh = await startRealTimeMesh(2)
-    const [bridgeNode, reader] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0]]
-    const bridge = createBridge(bridgeNode, {
-      backend: etcdBackend({ endpoints: [server.endpoint], layout: goKitLayout(prefix) }),
-    })
-    const client = newGoKitEtcdClient([server.endpoint])
-    return {
-      instancer: newInstancer(reader, 'orders'),
-      registrar: (instance) =>
-        etcd.newEtcdRegistrar(client, {
-          key: `${prefix}orders/${instance}`,
-          value: instance,
-          ttl: etcd.newTTLOption(3000, 10_000),
-        }),
-      settle: async () => {
-        await bridge.synced()
-        const addresses = (node: typeof reader): string[] =>
-          sorted(node.lookup('orders').flatMap((i) => i.addresses))
-        await until(
-          () => JSON.stringify(addresses(reader)) === JSON.stringify(addresses(bridgeNode)),
-          [meshWake(reader, bridgeNode)],
-          5000,
-          'the reader sees what the bridge imported',
-        )
-      },
-      teardown: async () => {
-        await bridge.close()
-        await client.close()
-        await mesh.stop()
-      },
-    }
-  },
-)
-
-instancerRegistrarCompliance(
-  'etcd go-kit layout: mesh Registrar → bridge → Go Instancer',
-  async () => {
-    const prefix = freshPrefix()
-    const mesh = await startRealTimeMesh(2)
-    const [bridgeNode, writer] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0]]
-    const bridge = createBridge(bridgeNode, {
-      backend: etcdBackend({ endpoints: [server.endpoint], layout: goKitLayout(prefix) }),
-    })
-    const client = newGoKitEtcdClient([server.endpoint])
-    const goInstancer = await etcd.newEtcdInstancer(client, `${prefix}orders/`)
-    let stopped = false
-    const instancer: Instancer = {
-      register: (listener) => goInstancer.register(listener),
-      deregister: (listener) => goInstancer.deregister(listener),
-      stop: () => {
-        stopped = true
-        goInstancer.stop()
-      },
-    }
-    let id = 0
-    return {
-      instancer,
-      registrar: (instance) =>
-        newRegistrar(writer, { service: 'orders', id: `i${id++}`, addresses: [instance] }),
-      settle: async () => {
-        const live = (): string =>
-          JSON.stringify(sorted(writer.lookup('orders').flatMap((i) => i.addresses)))
-        await until(
-          () =>
-            JSON.stringify(sorted(bridgeNode.lookup('orders').flatMap((i) => i.addresses))) ===
-            live(),
-          [meshWake(writer, bridgeNode)],
-          5000,
-          'the bridge node sees the writer',
-        )
-        await bridge.synced()
-        if (stopped) return
-        const state = (): string => JSON.stringify((goInstancer as InstanceCache).state.instances)
-        const wake: Wake = (callback) => {
-          const listener = (): void => callback()
-          goInstancer.register(listener)
-          return () => goInstancer.deregister(listener)
-        }
-        await until(
-          async () =>
-            state() === JSON.stringify(sorted(await client.getEntries(`${prefix}orders/`))),
-          [wake],
-          5000,
-          'the Go Instancer has read what the bridge wrote',
-          state,
-        )
-      },
-      teardown: async () => {
-        goInstancer.stop()
-        await bridge.close()
-        await client.close()
-        await mesh.stop()
-      },
-    }
-  },
-)
+})
 
 describe('etcd bridge, go-kit layout', () => {
   it('exports a mesh instance as <prefix>S/<id> = first address, on a lease, and imports Go keys as instances', async () => {

@@ -2,6 +2,7 @@
  * Plumbing for the bridge tests: meshes on the system clock (the store is real, so time is),
  * over the in-memory network, and waiting for a condition woken by change feeds, with a deadline.
  */
+import type { Etcd3 } from 'etcd3'
 import { generateSigner } from '../../src/membership/identity.ts'
 import { MemoryNetwork } from '../../src/memory/memory.ts'
 import { localMeshConfig } from '../../src/mesh/config.ts'
@@ -94,4 +95,18 @@ export async function until(
 /** Sorted copy, for comparing sets of strings. */
 export function sorted(values: Iterable<string>): string[] {
   return [...values].sort()
+}
+
+/** Wakes on any change under `prefix` in etcd. */
+export function etcdWake(client: Etcd3, prefix: string): Wake {
+  return (callback) => {
+    const watcher = client.watch().prefix(prefix).create()
+    void watcher.then((w) => w.on('put', callback).on('delete', callback).on('connected', callback))
+    return () => void watcher.then((w) => w.cancel())
+  }
+}
+
+/** The keys and values under `prefix`, as a Go range read returns them. */
+export function etcdKeys(client: Etcd3, prefix: string): Promise<Record<string, string>> {
+  return client.getAll().prefix(prefix).strings()
 }

@@ -26,3 +26,9 @@ export {
   goMicroLayout,
   MICRO_PREFIX,
 } from './etcd/layouts.ts'
+export {
+  ZK_MARKER_PATH,
+  type ZooKeeperBackendOptions,
+  zooKeeperBackend,
+} from './zookeeper/backend.ts'
+export { ZooKeeperTimeoutError } from './zookeeper/client.ts'

@@ -11,8 +11,10 @@
  *   node, its origin in metadata; instances whose entry went away are deregistered.
  * No echo: imported instances (origin metadata set) are never exported, and entries marked as
  * this mesh's exports are never imported. Several bridges of one mesh on one store compute the
- * same exports (ties between instances broken by instance key) and leave an entry imported by a
- * bridge node with a lower peer ID to it, so they converge instead of fighting.
+ * same exports (oldest instance first: a name two instances map to goes to the older one, and
+ * new keys are written in the mesh's age order, which biregister's create-revision leader
+ * follows) and leave an entry imported by a bridge node with a lower peer ID to it, so they
+ * converge instead of fighting.
  *
  * Passes run one at a time; store and mesh changes mark the state dirty and start another.
  * A failed pass marks the store down and retries after a backoff (doubling, capped, jittered);
@@ -26,6 +28,7 @@ import {
   type InstanceSpec,
   instanceKey,
 } from '../../../contract.ts'
+import { compareByAge } from '../../../election/rules.ts'
 import type { StoreBackend, StoreEntry } from './store.ts'
 
 /** Metadata key naming where an imported instance came from: `<backend id>|<entry name>`. */
@@ -230,7 +233,7 @@ class StoreBridge implements Bridge {
     const candidates = this.#node
       .services()
       .filter((i) => originOf(i) === undefined)
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .sort(compareByAge)
     for (const instance of candidates) {
       const entry = this.#backend.encode(instance)
       if (entry === undefined) skipped++

@@ -1,0 +1,285 @@
+/**
+ * The ZooKeeper bridge against a real ZooKeeper (Debian's zookeeper package on the machine's
+ * Java), started once for this file on a loopback port of its own. Go-side reads and writes
+ * follow go-kit's sd/zk client (zk-go-style.ts).
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { after, before, describe, it } from 'node:test'
+import { type Bridge, createBridge } from '../../src/compat/bridges/core/bridge.ts'
+import { zooKeeperBackend } from '../../src/compat/bridges/zookeeper/backend.ts'
+import { connect, type ZkClient } from '../../src/compat/bridges/zookeeper/client.ts'
+import { InstanceCache } from '../../src/compat/gokit/index.ts'
+import type { Mesh } from '../../src/membership/index.ts'
+import { REPO_ROOT } from '../helpers/agent-process.ts'
+import { withDeadline } from '../helpers/deadline.ts'
+import { type StoreServer, startZooKeeper } from '../helpers/stores.ts'
+import { bridgeCompliance } from './compliance.ts'
+import { meshWake, sorted, startRealTimeMesh, until, type Wake } from './helpers.ts'
+import { childrenWake, deregister, entries, register } from './zk-go-style.ts'
+
+let server: StoreServer
+let zk: ZkClient
+before(async () => {
+  server = await startZooKeeper()
+  zk = await connect(server.endpoint, 10_000, 10_000)
+})
+after(async () => {
+  zk.close()
+  await server.stop()
+})
+
+let paths = 0
+function freshPath(): string {
+  return `/t${paths++}/services`
+}
+
+function bridgeOn(node: Mesh, path: string, mesh = 'gossip-sd'): Bridge {
+  return createBridge(node, {
+    mesh,
+    backend: zooKeeperBackend({ servers: server.endpoint, path, callTimeoutMs: 1000 }),
+    initialBackoffMs: 50,
+    maxBackoffMs: 500,
+  })
+}
+
+/** go-kit's sd/zk Instancer: GetEntries with a children watch, re-read on every event. */
+function goKitZkInstancer(path: string): InstanceCache {
+  let stopWatch: () => void = () => undefined
+  const cache = new InstanceCache(() => stopWatch())
+  const read = (): void => {
+    void entries(zk, path).then((instances) => cache.update({ instances }))
+  }
+  stopWatch = childrenWake(zk, path)(read)
+  read()
+  return cache
+}
+
+bridgeCompliance('ZooKeeper go-kit layout', async () => {
+  const path = freshPath()
+  return {
+    backend: zooKeeperBackend({ servers: server.endpoint, path, callTimeoutMs: 1000 }),
+    registrar: (instance) => {
+      let node: string | undefined
+      return {
+        register: async () => {
+          node ??= await register(zk, `${path}/orders`, 'instance', instance)
+        },
+        deregister: async () => {
+          if (node !== undefined) await deregister(zk, node)
+          node = undefined
+        },
+      }
+    },
+    instancer: async () => goKitZkInstancer(`${path}/orders`),
+    entries: () => entries(zk, `${path}/orders`),
+    close: async () => undefined,
+  }
+})
+
+describe('ZooKeeper bridge, go-kit layout', () => {
+  it('Go registrations (protected ephemeral sequential) enter the mesh; exports are read as go-kit reads them', async () => {
+    const path = freshPath()
+    const mesh = await startRealTimeMesh(2)
+    const [bridgeNode, other] = mesh.nodes as [Mesh, Mesh]
+    const bridge = bridgeOn(bridgeNode, path)
+    try {
+      const goNode = await register(zk, `${path}/cart`, 'instance1', '10.5.0.1:8080')
+      const id = goNode.slice(`${path}/cart/`.length)
+      assert.match(id, /^_c_[0-9a-f]{32}-instance1\d{10}$/)
+      await until(
+        () => other.lookup('cart').some((i) => i.id === id),
+        [meshWake(other)],
+        5000,
+        'the Go node in the mesh',
+      )
+      // go-kit's persistent placeholder `<path>/cart/instance1` holds no data and no instance
+      assert.deepEqual(
+        other.lookup('cart').map((i) => [i.id, i.addresses]),
+        [[id, ['10.5.0.1:8080']]],
+      )
+      await other.register({ service: 'cart', id: 'cart/2', addresses: ['10.5.0.2:8080'] })
+      await until(
+        async () => (await entries(zk, `${path}/cart`)).includes('10.5.0.2:8080'),
+        [childrenWake(zk, `${path}/cart`)],
+        5000,
+        'the export',
+      )
+      // what go-kit's GetEntries returns: every child's data (the placeholder's is empty)
+      assert.deepEqual(sorted(await entries(zk, `${path}/cart`)), [
+        '',
+        '10.5.0.1:8080',
+        '10.5.0.2:8080',
+      ])
+      await bridge.synced()
+      assert.equal(other.lookup('cart').length, 2, 'no echo')
+      await deregister(zk, goNode)
+      await until(
+        () => !other.lookup('cart').some((i) => i.id === id),
+        [meshWake(other)],
+        5000,
+        'the Go node leaves',
+      )
+    } finally {
+      await bridge.close()
+      await mesh.stop()
+    }
+  })
+
+  it('round-trips between two meshes', async () => {
+    const path = freshPath()
+    const [ma, mb] = [await startRealTimeMesh(2), await startRealTimeMesh(2)]
+    const bridges = [
+      bridgeOn(ma.nodes[0] as Mesh, path, 'a'),
+      bridgeOn(mb.nodes[0] as Mesh, path, 'b'),
+    ]
+    const [a, b] = [ma.nodes[1] as Mesh, mb.nodes[1] as Mesh]
+    try {
+      await a.register({ service: 'pay', id: 'p1', addresses: ['10.6.0.1:80'] })
+      await until(() => b.lookup('pay').length === 1, [meshWake(b)], 5000, 'b sees a')
+      assert.deepEqual(b.lookup('pay')[0]?.addresses, ['10.6.0.1:80'])
+      assert.equal(b.lookup('pay')[0]?.id, 'p1')
+      await b.register({ service: 'pay', id: 'p2', addresses: ['10.6.0.2:80'] })
+      await until(() => a.lookup('pay').length === 2, [meshWake(a)], 5000, 'a sees b')
+      for (const bridge of bridges) await bridge.synced()
+      assert.equal(b.lookup('pay').length, 2, 'no echo')
+      assert.deepEqual(sorted(await entries(zk, `${path}/pay`)), ['10.6.0.1:80', '10.6.0.2:80'])
+      await a.deregister(a.lookup('pay').find((i) => i.id === 'p1')?.key ?? '')
+      await until(
+        () => b.lookup('pay').length === 1,
+        [meshWake(b)],
+        5000,
+        'the deregistration crosses',
+      )
+    } finally {
+      for (const bridge of bridges) await bridge.close()
+      await ma.stop()
+      await mb.stop()
+    }
+  })
+})
+
+/** A bridge in its own process (test/fixtures/bridge-process.ts), ready once it printed so. */
+async function bridgeProcess(path: string, sessionS: number): Promise<ReturnType<typeof spawn>> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/fixtures/bridge-process.ts',
+      'zookeeper',
+      server.endpoint,
+      path,
+      String(sessionS),
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let out = ''
+  child.stdout?.setEncoding('utf8')
+  await withDeadline(
+    new Promise<void>((resolve) => {
+      child.stdout?.on('data', (chunk: string) => {
+        out += chunk
+        if (out.includes('ready')) resolve()
+      })
+    }),
+    20_000,
+    'the bridge process is ready',
+  )
+  return child
+}
+
+describe('ZooKeeper bridge, outages, crashes and expired sessions', () => {
+  it('a server killed mid-run and restarted ends with mesh and store in agreement', async () => {
+    const path = freshPath()
+    const mesh = await startRealTimeMesh(2)
+    const [bridgeNode, other] = mesh.nodes as [Mesh, Mesh]
+    let stateChanged: () => void = () => undefined
+    const bridgeWake: Wake = (callback) => {
+      stateChanged = callback
+      return () => {
+        stateChanged = () => undefined
+      }
+    }
+    const bridge = createBridge(bridgeNode, {
+      backend: zooKeeperBackend({ servers: server.endpoint, path, callTimeoutMs: 1000 }),
+      initialBackoffMs: 50,
+      maxBackoffMs: 500,
+      onStateChange: () => stateChanged(),
+    })
+    try {
+      const a = await other.register({ service: 'svc', id: 'a', addresses: ['10.7.0.1:1'] })
+      await other.register({ service: 'svc', id: 'b', addresses: ['10.7.0.2:1'] })
+      const ids = (): string[] => sorted(other.lookup('svc').map((i) => i.id))
+      const storeValues = async (): Promise<string[]> => sorted(await entries(zk, `${path}/svc`))
+      await until(
+        async () =>
+          JSON.stringify(await storeValues()) === JSON.stringify(['10.7.0.1:1', '10.7.0.2:1']),
+        [childrenWake(zk, `${path}/svc`)],
+        5000,
+        'the exports before the kill',
+      )
+      await server.kill('SIGKILL')
+      await other.deregister(a.key)
+      await other.register({ service: 'svc', id: 'c', addresses: ['10.7.0.3:1'] })
+      await until(() => bridge.state === 'down', [bridgeWake], 10_000, 'the bridge sees the outage')
+      await server.restart()
+      await until(
+        async () =>
+          bridge.state === 'live' &&
+          JSON.stringify(await storeValues().catch(() => [])) ===
+            JSON.stringify(['10.7.0.2:1', '10.7.0.3:1']) &&
+          JSON.stringify(ids()) === JSON.stringify(['b', 'c']),
+        [bridgeWake, childrenWake(zk, `${path}/svc`), meshWake(other)],
+        30_000,
+        'mesh and store agree after the restart',
+        async () => ({
+          mesh: ids(),
+          store: await storeValues().catch(String),
+          bridge: bridge.stats(),
+        }),
+      )
+    } finally {
+      await bridge.close()
+      await mesh.stop()
+    }
+  })
+
+  it("a crashed bridge's ephemerals leave when its session ends; after a session expires they are recreated", async () => {
+    const path = freshPath()
+    const child = await bridgeProcess(path, 2)
+    try {
+      const values = (): Promise<string[]> => entries(zk, `${path}/crash`)
+      assert.deepEqual(await values(), ['10.9.9.9:1'])
+      // Frozen past its session timeout: ZooKeeper expires the session and deletes the export
+      process.kill(child.pid as number, 'SIGSTOP')
+      await until(
+        async () => (await values()).length === 0,
+        [childrenWake(zk, `${path}/crash`)],
+        15_000,
+        'the session expires',
+      )
+      // Thawed: the client learns its session expired, opens a new one and recreates the export
+      process.kill(child.pid as number, 'SIGCONT')
+      await until(
+        async () => JSON.stringify(await values()) === JSON.stringify(['10.9.9.9:1']),
+        [childrenWake(zk, `${path}/crash`)],
+        15_000,
+        'the export recreated in a new session',
+      )
+      // Killed: the new session ends on its timeout and the export goes with it
+      const exited = once(child, 'exit')
+      process.kill(child.pid as number, 'SIGKILL')
+      await exited
+      await until(
+        async () => (await values()).length === 0,
+        [childrenWake(zk, `${path}/crash`)],
+        15_000,
+        'the export expires',
+      )
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    }
+  })
+})
