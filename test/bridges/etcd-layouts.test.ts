@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Etcd3 } from 'etcd3'
+import type { Etcd3 } from 'etcd3'
 import { newRegister, newWatcher } from '../../src/compat/biregister/index.ts'
 import { type Bridge, createBridge } from '../../src/compat/bridges/core/bridge.ts'
 import { etcdBackend } from '../../src/compat/bridges/etcd/backend.ts'
+import { connectEtcd } from '../../src/compat/bridges/etcd/connect.ts'
 import {
   biregisterLayout,
   CREATE_REVISION_METADATA,
@@ -34,7 +35,7 @@ let server: StoreServer
 let raw: Etcd3
 before(async () => {
   server = await startEtcd()
-  raw = new Etcd3({ hosts: server.endpoint })
+  raw = connectEtcd([server.endpoint], 3000)
 })
 after(async () => {
   raw.close()

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
-import { Etcd3 } from 'etcd3'
+import type { Etcd3 } from 'etcd3'
 import { createBridge } from '../../src/compat/bridges/core/bridge.ts'
 import { etcdBackend } from '../../src/compat/bridges/etcd/backend.ts'
+import { connectEtcd } from '../../src/compat/bridges/etcd/connect.ts'
 import { newGoKitEtcdClient } from '../../src/compat/bridges/etcd/gokit-client.ts'
 import { goKitLayout } from '../../src/compat/bridges/etcd/layouts.ts'
 import { etcd, type InstanceCache } from '../../src/compat/gokit/index.ts'
@@ -31,7 +32,7 @@ let server: StoreServer
 let raw: Etcd3
 before(async () => {
   server = await startEtcd()
-  raw = new Etcd3({ hosts: server.endpoint })
+  raw = connectEtcd([server.endpoint], 3000)
 })
 after(async () => {
   raw.close()

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Etcd3 } from 'etcd3'
 import { DeadlineError } from './deadline.ts'
 
 export interface StoreServer {
@@ -58,10 +59,17 @@ function accepts(port: number): Promise<boolean> {
   })
 }
 
-/** True once etcd's /health says so. */
+/** True once etcd's /health says so and a gRPC client gets an answer (a fresh client each time). */
 async function etcdHealthy(endpoint: string): Promise<boolean> {
   const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) })
-  return res.ok && ((await res.json()) as { health?: string }).health === 'true'
+  if (!res.ok || ((await res.json()) as { health?: string }).health !== 'true') return false
+  const client = new Etcd3({ hosts: endpoint, dialTimeout: 1000 })
+  try {
+    await client.maintenance.status({ deadline: Date.now() + 1000 })
+    return true
+  } finally {
+    client.close()
+  }
 }
 
 /** True once ZooKeeper answers the `ruok` four-letter word with `imok`. */

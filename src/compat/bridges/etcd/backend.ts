@@ -9,9 +9,10 @@
  * apart. When the lease is lost (etcd unreachable past its TTL), a new one is granted at the
  * next write and exports under the old one count as 'previous', to be rewritten.
  */
-import { Etcd3, type Lease, type Watcher } from 'etcd3'
+import type { Etcd3, Lease, Watcher } from 'etcd3'
 import { type Instance, InvalidArgumentError } from '../../../contract.ts'
 import type { ExportEntry, StoreBackend, StoreEntry } from '../core/store.ts'
+import { connectEtcd } from './connect.ts'
 import type { EtcdKeyValue, EtcdLayout } from './layouts.ts'
 
 /** The end of etcd's range for every key starting with `prefix` (the prefix plus one). */
@@ -69,12 +70,7 @@ class EtcdBackend implements StoreBackend {
     this.#layout = layout
     this.#leaseTtlS = leaseTtlS
     this.id = `etcd ${layout.name} ${layout.prefix}`
-    this.#client = new Etcd3({
-      hosts: [...endpoints],
-      dialTimeout: callTimeoutMs,
-      defaultCallOptions: (context) =>
-        context.isStream ? {} : { deadline: Date.now() + callTimeoutMs },
-    })
+    this.#client = connectEtcd(endpoints, callTimeoutMs)
   }
 
   encode(instance: Instance): ExportEntry | undefined {

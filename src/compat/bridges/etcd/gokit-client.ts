@@ -5,11 +5,12 @@
  * alive every `heartbeat` when one is given and no lease otherwise; `deregister` deletes the key
  * (and revokes its lease). `getEntries` returns the values under a prefix in key order.
  */
-import { Etcd3, type Lease } from 'etcd3'
+import type { Etcd3, Lease } from 'etcd3'
 import { InvalidArgumentError } from '../../../contract.ts'
 import { type EtcdClient, NoKeyError, NoValueError, type Service } from '../../gokit/etcd/client.ts'
 import { Channel } from '../../shared/channel.ts'
 import { requireString } from '../../shared/validate.ts'
+import { connectEtcd } from './connect.ts'
 
 /** Options of the go-kit etcd Client served by a real etcd. */
 export interface GoKitEtcdClientOptions {
@@ -26,11 +27,7 @@ class GoKitEtcdClient implements EtcdClient {
 
   constructor(endpoints: readonly string[], options: GoKitEtcdClientOptions) {
     const timeout = options.callTimeoutMs ?? 3000
-    this.#client = new Etcd3({
-      hosts: [...endpoints],
-      dialTimeout: timeout,
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
-    })
+    this.#client = connectEtcd(endpoints, timeout)
     this.#signal = options.signal
   }
 
