@@ -23,7 +23,7 @@ let server: StoreServer
 let zk: ZkClient
 before(async () => {
   server = await startZooKeeper()
-  zk = await connect(server.endpoint, 10_000, 10_000)
+  zk = await connect(server.endpoint, 60_000, 10_000)
 })
 after(async () => {
   zk.close()
@@ -203,7 +203,12 @@ describe('ZooKeeper bridge, outages, crashes and expired sessions', () => {
       }
     }
     const bridge = createBridge(bridgeNode, {
-      backend: zooKeeperBackend({ servers: server.endpoint, path, callTimeoutMs: 1000 }),
+      backend: zooKeeperBackend({
+        servers: server.endpoint,
+        path,
+        callTimeoutMs: 1000,
+        sessionTimeoutMs: 30_000,
+      }),
       initialBackoffMs: 50,
       maxBackoffMs: 500,
       onStateChange: () => stateChanged(),

@@ -193,6 +193,7 @@ export async function startZooKeeper(): Promise<StoreServer> {
     [
       'tickTime=500',
       'minSessionTimeout=1000',
+      'maxSessionTimeout=60000',
       `dataDir=${join(dir, 'data')}`,
       `clientPort=${port}`,
       'clientPortAddress=127.0.0.1',

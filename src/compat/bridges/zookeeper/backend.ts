@@ -52,6 +52,8 @@ class ZooKeeperBackend implements StoreBackend {
   #mesh = ''
   #onChange: () => void = () => undefined
   #closed = false
+  /** When the live client lost its connection (undefined while connected). */
+  #disconnectedAt: number | undefined
 
   constructor(options: ZooKeeperBackendOptions) {
     const { servers, path, sessionTimeoutMs = 10_000, callTimeoutMs = 3000 } = options
@@ -169,6 +171,9 @@ class ZooKeeperBackend implements StoreBackend {
   /** The live client; a new session (with its marker) when there is none or it expired. */
   async #connected(): Promise<ZkClient> {
     if (this.#closed) throw new InvalidArgumentError('the ZooKeeper backend is closed')
+    const away = this.#disconnectedAt === undefined ? 0 : Date.now() - this.#disconnectedAt
+    // Away longer than the session lasts: the session is gone whether or not the client says so
+    if (this.#client !== undefined && away > this.#sessionTimeoutMs) this.#dropSession(this.#client)
     if (this.#client !== undefined) return this.#client
     const client = await connect(this.#servers, this.#sessionTimeoutMs, this.#timeoutMs)
     const session = sessionHex(client.getSessionId())
@@ -184,18 +189,31 @@ class ZooKeeperBackend implements StoreBackend {
       client.close()
       throw err
     }
-    client.on('expired', () => {
+    client.on('expired', () => this.#dropSession(client))
+    client.on('disconnected', () => {
       if (this.#client !== client) return
-      this.#previousSessions.add(session)
-      this.#client = undefined
-      client.close()
+      this.#disconnectedAt ??= Date.now()
       this.#onChange()
     })
-    client.on('disconnected', () => this.#onChange())
-    client.on('connected', () => this.#onChange())
+    client.on('connected', () => {
+      if (this.#client !== client) return
+      this.#disconnectedAt = undefined
+      this.#onChange()
+    })
     this.#client = client
     this.#session = session
+    this.#disconnectedAt = undefined
     return client
+  }
+
+  /** Forgets an expired session; the next call connects a new one (and its marker). */
+  #dropSession(client: ZkClient): void {
+    if (this.#client !== client) return
+    this.#previousSessions.add(this.#session)
+    this.#client = undefined
+    this.#disconnectedAt = undefined
+    client.close()
+    this.#onChange()
   }
 
   async #children(client: ZkClient, path: string, watch: () => void): Promise<string[]> {
