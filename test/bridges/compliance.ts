@@ -35,7 +35,7 @@ function addresses(node: Mesh): string {
 
 /** Awaits two nodes seeing the same addresses of "orders". */
 function sameView(a: Mesh, b: Mesh, what: string): Promise<void> {
-  return until(() => addresses(a) === addresses(b), [meshWake(a, b)], 5000, what)
+  return until(() => addresses(a) === addresses(b), [meshWake(a, b)], 15_000, what)
 }
 
 export function bridgeCompliance(store: string, goSide: () => Promise<GoSide>): void {
@@ -93,7 +93,7 @@ export function bridgeCompliance(store: string, goSide: () => Promise<GoSide>): 
             JSON.stringify(goInstancer.state.instances) ===
             JSON.stringify(sorted(await go.entries())),
           [wake],
-          5000,
+          15_000,
           'the Go Instancer has read what the bridge wrote',
         )
       },

@@ -77,7 +77,7 @@ async function seen(node: Mesh, service: string, id: string, what: string): Prom
   await until(
     () => find(node, service, id) !== undefined,
     [meshWake(node)],
-    5000,
+    15_000,
     what,
     () => node.services().map((i) => `${i.service}/${i.id}`),
   )
@@ -85,7 +85,7 @@ async function seen(node: Mesh, service: string, id: string, what: string): Prom
 }
 
 async function gone(node: Mesh, service: string, id: string, what: string): Promise<void> {
-  await until(() => find(node, service, id) === undefined, [meshWake(node)], 5000, what)
+  await until(() => find(node, service, id) === undefined, [meshWake(node)], 15_000, what)
 }
 
 describe('etcd layouts round-trip between two meshes', () => {
@@ -268,7 +268,7 @@ describe('several bridges of one mesh on one store', () => {
       await until(
         async () => Object.keys(await etcdKeys(raw, '/two/')).length === 2,
         [etcdWake(raw, '/two/')],
-        5000,
+        15_000,
         'the export',
       )
       for (let round = 0; round < 2; round++) for (const b of bridges) await b.synced()

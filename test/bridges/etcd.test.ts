@@ -84,7 +84,7 @@ describe('etcd bridge, go-kit layout', () => {
       await until(
         async () => (await storeKeys(prefix))[key] === '10.0.0.7:8080',
         [etcdWake(prefix)],
-        5000,
+        15_000,
         'the export',
         () => storeKeys(prefix),
       )
@@ -97,7 +97,7 @@ describe('etcd bridge, go-kit layout', () => {
       await until(
         () => other.lookup('cart').some((i) => i.id === '1.2.3.4:8080'),
         [meshWake(other)],
-        5000,
+        15_000,
         'the Go registration in the mesh',
       )
       const imported = other.lookup('cart').find((i) => i.id === '1.2.3.4:8080')
@@ -125,7 +125,7 @@ describe('etcd bridge, go-kit layout', () => {
       await until(
         () => !other.lookup('cart').some((i) => i.id === '1.2.3.4:8080'),
         [meshWake(other)],
-        5000,
+        15_000,
         'the revoked Go registration leaves the mesh',
       )
       // The mesh instance deregistered: its key leaves etcd
@@ -133,7 +133,7 @@ describe('etcd bridge, go-kit layout', () => {
       await until(
         async () => (await storeKeys(prefix))[key] === undefined,
         [etcdWake(prefix)],
-        5000,
+        15_000,
         'the export deleted',
       )
       await client.close()
@@ -182,7 +182,7 @@ describe('etcd bridge, outages and crashes', () => {
       await until(
         agree,
         [meshWake(other, bridgeNode), etcdWake(prefix)],
-        5000,
+        15_000,
         'agreement before the kill',
       )
 

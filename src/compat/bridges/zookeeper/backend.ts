@@ -130,9 +130,17 @@ class ZooKeeperBackend implements StoreBackend {
       )
     } catch (err) {
       if (zkCode(err) !== Exception.NODE_EXISTS) throw err
-      await call<ZkStat>(`setData ${entry.name}`, this.#timeoutMs, (done) =>
-        client.setData(entry.name, data, -1, done),
-      )
+      const existing = await this.#data(client, entry.name, () => undefined)
+      const owner = existing === undefined ? '' : sessionHex(existing[1].ephemeralOwner)
+      if (!this.#previousSessions.has(owner)) {
+        await call<ZkStat>(`setData ${entry.name}`, this.#timeoutMs, (done) =>
+          client.setData(entry.name, data, -1, done),
+        )
+        return
+      }
+      // Our own export from an earlier session: recreate it under this one
+      await this.remove(entry.name)
+      await this.put(entry)
     }
   }
 
@@ -172,8 +180,15 @@ class ZooKeeperBackend implements StoreBackend {
   async #connected(): Promise<ZkClient> {
     if (this.#closed) throw new InvalidArgumentError('the ZooKeeper backend is closed')
     const away = this.#disconnectedAt === undefined ? 0 : Date.now() - this.#disconnectedAt
-    // Away longer than the session lasts: the session is gone whether or not the client says so
-    if (this.#client !== undefined && away > this.#sessionTimeoutMs) this.#dropSession(this.#client)
+    // Away for three call timeouts (or the whole session): start over with a new client and
+    // session rather than wait on one that may never come back (seen after a server restart on
+    // a loaded host); exports under the old session count as 'previous' and move to the new one.
+    if (
+      this.#client !== undefined &&
+      away > Math.min(this.#sessionTimeoutMs, 3 * this.#timeoutMs)
+    ) {
+      this.#dropSession(this.#client)
+    }
     if (this.#client !== undefined) return this.#client
     const client = await connect(this.#servers, this.#sessionTimeoutMs, this.#timeoutMs)
     const session = sessionHex(client.getSessionId())
