@@ -3,7 +3,7 @@
  * a thin call on the node's public API; `watch` streams NDJSON (a snapshot line, then one line
  * per change) until the client goes away.
  *
- *   GET  /v1/status                      peerId, addresses, peers, liveNodes, stats
+ *   GET  /v1/status                      peerId, addresses, peers, liveNodes, stats, bridges
  *   GET  /v1/services[?service=NAME]     live instances
  *   GET  /v1/leader?service=NAME         { leader: instance | null, term: number | null }
  *   GET  /v1/watch[?service=NAME]        NDJSON events
@@ -80,12 +80,20 @@ interface Context {
   readonly election: Election
   readonly limits: ControlLimits
   readonly stats: ControlStats
+  readonly extras: StatusExtras
+}
+
+/** More the agent runs beside the node, reported by /v1/status. */
+export interface StatusExtras {
+  /** Each store bridge's state and counts. */
+  readonly bridges?: () => readonly unknown[]
 }
 
 export async function startControlServer(
   node: GossipNode,
   endpoint: ControlEndpoint,
   limits: Partial<ControlLimits> = {},
+  extras: StatusExtras = {},
 ): Promise<ControlServer> {
   const stats: ControlStats = {
     watchers: 0,
@@ -96,6 +104,7 @@ export async function startControlServer(
     election: node.election(),
     limits: { ...DEFAULT_CONTROL_LIMITS, ...limits },
     stats,
+    extras,
   }
   let token: string | undefined
   let hosts: ReadonlySet<string> | undefined
@@ -198,6 +207,7 @@ async function route(context: Context, req: IncomingMessage, res: ServerResponse
         stats: node.stats(),
         control: context.stats,
         process: processFacts(node),
+        bridges: context.extras.bridges?.() ?? [],
       })
     case 'GET /v1/services':
       return sendJson(res, 200, {

@@ -145,7 +145,7 @@ describe('etcd bridge, go-kit layout', () => {
   })
 })
 
-describe('etcd bridge, outages and crashes', () => {
+describe('etcd bridge, outages and crashes', { timeout: 120_000 }, () => {
   it('a store killed mid-run and restarted ends with mesh and store in agreement', async () => {
     const prefix = freshPrefix()
     let stateChanged: () => void = () => undefined

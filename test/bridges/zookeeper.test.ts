@@ -190,7 +190,7 @@ async function bridgeProcess(path: string, sessionS: number): Promise<ReturnType
   return child
 }
 
-describe('ZooKeeper bridge, outages, crashes and expired sessions', () => {
+describe('ZooKeeper bridge, outages, crashes and expired sessions', { timeout: 120_000 }, () => {
   it('a server killed mid-run and restarted ends with mesh and store in agreement', async () => {
     const path = freshPath()
     const mesh = await startRealTimeMesh(2)

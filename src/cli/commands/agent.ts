@@ -20,6 +20,7 @@ import {
   stringFlag,
   UsageError,
 } from '../args.ts'
+import { BRIDGE_FLAGS, bridgeBackends, startBridges } from '../bridges.ts'
 import type { Command } from '../command.ts'
 import { startControlServer } from '../control-server.ts'
 import { defaultEndpoint, formatEndpoint, parseEndpoint } from '../endpoint.ts'
@@ -82,6 +83,7 @@ export const command: Command = {
         type: 'boolean',
         help: 'write NDJSON events (ready, changes, peers) instead of the table',
       },
+      ...BRIDGE_FLAGS,
     },
   },
   run: runAgent,
@@ -140,6 +142,7 @@ function warnings(options: NodeOptions): string[] {
 async function runAgent(args: ParsedArgs): Promise<number> {
   const options = nodeOptions(args)
   const registrations = registrationSpecs(args, options)
+  const backends = bridgeBackends(args)
   const controlFlag = stringFlag(args, 'control')
   const endpoint =
     controlFlag === undefined
@@ -165,10 +168,14 @@ async function runAgent(args: ParsedArgs): Promise<number> {
   }
   node.subscribe((changes) => deliver(() => output.changes(changes)))
   node.onPeerEvent((event) => deliver(() => output.peer(event)))
+  const bridges = startBridges(node, node.cluster, backends, (store, err) =>
+    process.stderr.write(`gossip-sd agent: bridge ${store}: ${err.message} (retrying)\n`),
+  )
   let control: Awaited<ReturnType<typeof startControlServer>>
   try {
-    control = await startControlServer(node, endpoint)
+    control = await startControlServer(node, endpoint, {}, { bridges: () => bridges.stats() })
   } catch (err) {
+    await bridges.close().catch(() => undefined)
     await node.stop().catch(() => undefined)
     const reason = err instanceof Error ? err.message : String(err)
     throw new UsageError(`cannot serve control endpoint ${formatEndpoint(endpoint)}: ${reason}`)
@@ -178,8 +185,9 @@ async function runAgent(args: ParsedArgs): Promise<number> {
     const stop = (): void => {
       if (stopping) return
       stopping = true
-      node
-        .stop()
+      bridges
+        .close()
+        .then(() => node.stop())
         .then(() => control.close())
         .then(
           () => resolve(0),

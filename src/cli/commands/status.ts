@@ -1,4 +1,5 @@
 /** `gossip-sd status`: the agent's identity, addresses, neighbours and counters. */
+import type { BridgeStats } from '../../compat/bridges/index.ts'
 import type { HeartbeatSchedule } from '../../contract.ts'
 import { booleanFlag, CLIENT_FLAGS, stringFlag } from '../args.ts'
 import { type Command, printJson } from '../command.ts'
@@ -13,6 +14,7 @@ interface Status {
   liveNodes: string[]
   heartbeat: HeartbeatSchedule & { capacity: number }
   stats: Record<string, unknown>
+  bridges?: BridgeStats[]
 }
 
 export const command: Command = {
@@ -45,6 +47,7 @@ export const command: Command = {
         `peers:      ${status.peers.length}`,
         `live nodes: ${status.liveNodes.length}`,
         `heartbeat:  every ${heartbeat.heartbeatIntervalMs} ms, lease ${lease} (capacity ${heartbeat.capacity} nodes)`,
+        ...bridgeLines(status.bridges ?? []),
         'counters:',
         ...counters,
         '',
@@ -52,4 +55,16 @@ export const command: Command = {
     )
     return 0
   },
+}
+
+/** One line per bridge: its store, state and counts. */
+function bridgeLines(bridges: readonly BridgeStats[]): string[] {
+  if (bridges.length === 0) return []
+  return [
+    'bridges:',
+    ...bridges.map(
+      (b) =>
+        `  ${b.store}: ${b.state}, exported ${b.exported}, imported ${b.imported}, skipped ${b.skipped}, failures ${b.failures}${b.lastError === undefined || b.state === 'live' ? '' : ` (${b.lastError})`}`,
+    ),
+  ]
 }

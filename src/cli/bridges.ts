@@ -1,0 +1,95 @@
+/**
+ * The agent's `--bridge` flags: which stores to mirror the node with, in which layout.
+ *
+ *   --bridge etcd=http://HOST:PORT [--bridge-layout go-kit|go-micro|biregister] [--bridge-prefix /services/]
+ *   --bridge zookeeper=HOST:PORT [--bridge-prefix /services]
+ *
+ * Layout and prefix apply to every bridge of the agent; each store kind has its default prefix
+ * (etcd "/services/", ZooKeeper "/services"; go-micro's root is fixed).
+ */
+import {
+  type Bridge,
+  type BridgeStats,
+  createBridge,
+  type EtcdLayoutName,
+  etcdBackend,
+  etcdLayout,
+  type StoreBackend,
+  zooKeeperBackend,
+} from '../compat/bridges/index.ts'
+import type { DiscoveryNode } from '../contract.ts'
+import {
+  type FlagSpec,
+  listFlag,
+  type ParsedArgs,
+  splitPair,
+  stringFlag,
+  UsageError,
+} from './args.ts'
+
+export const BRIDGE_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  bridge: {
+    type: 'string',
+    multiple: true,
+    placeholder: 'STORE=ADDRESS',
+    help: 'mirror the mesh with a store both ways: etcd=http://HOST:PORT or zookeeper=HOST:PORT',
+  },
+  'bridge-layout': {
+    type: 'string',
+    placeholder: 'go-kit|go-micro|biregister',
+    help: 'how Go code lays instances out in etcd (default go-kit)',
+  },
+  'bridge-prefix': {
+    type: 'string',
+    placeholder: 'PREFIX',
+    help: 'etcd key prefix (default /services/) or ZooKeeper path (default /services)',
+  },
+}
+
+const LAYOUTS: readonly EtcdLayoutName[] = ['go-kit', 'go-micro', 'biregister']
+
+/** The backends the flags ask for, checked before anything starts. */
+export function bridgeBackends(args: ParsedArgs): StoreBackend[] {
+  const layout = stringFlag(args, 'bridge-layout') ?? 'go-kit'
+  if (!LAYOUTS.includes(layout as EtcdLayoutName)) {
+    throw new UsageError(`--bridge-layout must be one of ${LAYOUTS.join(', ')}, not "${layout}"`)
+  }
+  const prefix = stringFlag(args, 'bridge-prefix')
+  return listFlag(args, 'bridge').map((pair) => {
+    const [kind, address] = splitPair(pair, '--bridge')
+    switch (kind) {
+      case 'etcd':
+        if (!/^https?:\/\/[^/]+\/?$/.test(address)) {
+          throw new UsageError(`--bridge etcd=${address}: expected http://HOST:PORT`)
+        }
+        return etcdBackend({
+          endpoints: [address],
+          layout: etcdLayout(layout as EtcdLayoutName, prefix ?? '/services/'),
+        })
+      case 'zookeeper':
+        return zooKeeperBackend({ servers: address, path: prefix ?? '/services' })
+      default:
+        throw new UsageError(
+          `--bridge ${pair}: unknown store "${kind}" (etcd or zookeeper; consul is not yet available)`,
+        )
+    }
+  })
+}
+
+/** Starts one bridge per backend; `stats` feeds the status route, `close` runs before stop. */
+export function startBridges(
+  node: DiscoveryNode,
+  mesh: string,
+  backends: readonly StoreBackend[],
+  onError: (store: string, err: Error) => void,
+): { stats(): BridgeStats[]; close(): Promise<void> } {
+  const bridges: Bridge[] = backends.map((backend) =>
+    createBridge(node, { backend, mesh, onError: (err) => onError(backend.id, err) }),
+  )
+  return {
+    stats: () => bridges.map((bridge) => bridge.stats()),
+    close: async () => {
+      await Promise.all(bridges.map((bridge) => bridge.close()))
+    },
+  }
+}
