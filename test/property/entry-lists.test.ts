@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { END, EntryLists } from '../../src/membership/entry-lists.ts'
 import type { InstanceStatement } from '../../src/membership/statement.ts'
 import { registration, signerFor } from '../fixtures/statements.ts'
+import { runs } from './runs.ts'
 
 // Two owners with 24 keys each (more than a list keeps without a key index), two versions a key.
 const OWNERS = 2
@@ -61,7 +62,7 @@ test('each owner list behaves as a Map keyed by instance key, in the same order'
           ...(reference[owner] as Map<string, unknown>).values(),
         ])
     }),
-    { numRuns: 500 },
+    { numRuns: runs(500) },
   )
 })
 

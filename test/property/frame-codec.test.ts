@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { MalformedInputError } from '../../src/membership/errors.ts'
 import { readFrame, varintBytes, writeFrame } from '../../src/membership/frame-codec.ts'
 import * as wire from '../../src/membership/wire.ts'
+import { runs } from './runs.ts'
 
 const bytes = fc.uint8Array({ maxLength: 300 })
 const uint64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })
@@ -75,7 +76,7 @@ test('frames are written byte for byte as the protobuf runtime writes them, and 
       assert.deepEqual(bytes, wire.Frame.encode(frame))
       assert.deepEqual(readFrame(bytes), wire.Frame.decode(bytes))
     }),
-    { numRuns: 1000 },
+    { numRuns: runs(1000) },
   )
 })
 
@@ -102,7 +103,7 @@ test('on damaged bytes the strict reader accepts exactly what the canonical rule
       const bytes = ms.reduce(mutate, writeFrame(frame))
       assert.deepEqual(strictRead(bytes), referenceRead(bytes))
     }),
-    { numRuns: 5000 },
+    { numRuns: runs(5000) },
   )
 })
 

@@ -33,8 +33,9 @@ import {
   universeArbitrary,
 } from './histories.ts'
 import { type ArrivalOutcome, canonical, ReceiveModel } from './model.ts'
+import { runs } from './runs.ts'
 
-const RUNS = 300
+const RUNS = runs(300)
 
 /** The receive path's outcome in the model's terms. */
 function arrivalOutcomeOf(result: ReceiveResult): ArrivalOutcome {
@@ -225,9 +226,11 @@ describe('tombstone retention', () => {
         fc.constantFrom(...TTLS),
         // The leases the mesh signs: none, or the TTL times a power of two (config.ts).
         fc.constantFrom(0, 2, 4, 8),
+        // Transits (invisible to ages) below the shortest TTL, 1 s.
         fc.record({
-          lagRefresh: fc.integer({ min: 0, max: 1_000 }),
+          lagTransit: fc.integer({ min: 0, max: 1_000 }),
           deleteAfter: fc.integer({ min: 0, max: 3_000 }),
+          tombTransit: fc.integer({ min: 0, max: 1_000 }),
           heartbeatAfter: fc.integer({ min: 0, max: 3_000 }),
         }),
         fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 6 }),
@@ -241,17 +244,18 @@ describe('tombstone retention', () => {
           const tomb = tombstone(signer, v(3n), 'gone', 'svc', ttlMs)
           own.apply(tomb, 0)
           const after = heartbeatFor(signer, v(4n), own, leaseMs)
-          // The lagging replica heard the registration and the heartbeat vouching for it, then
-          // lost touch before the delete; the other heard everything.
+          // The owner signs the vouching heartbeat at 0 and the delete `deleteAfter` later. The
+          // lagging replica heard the registration and that heartbeat (`lagTransit` in flight,
+          // perhaps landing after the delete), then lost touch; the other heard everything.
           const lagging = new Replica()
           lagging.applyVerified(reg, 0, 0)
-          lagging.applyVerified(before, 0, times.lagRefresh)
-          const deletedAt = times.lagRefresh + times.deleteAfter
+          lagging.applyVerified(before, 0, times.lagTransit)
+          const deletedAt = times.deleteAfter
           const other = new Replica()
           other.applyVerified(reg, 0, 0)
-          other.applyVerified(before, 0, times.lagRefresh)
-          other.applyVerified(tomb, 0, deletedAt)
-          other.applyVerified(after, 0, deletedAt + times.heartbeatAfter)
+          other.applyVerified(before, 0, 0)
+          other.applyVerified(tomb, 0, deletedAt + times.tombTransit)
+          other.applyVerified(after, 0, deletedAt + times.tombTransit + times.heartbeatAfter)
           for (const at of forwards.toSorted((a, b) => a - b)) {
             const now = deletedAt + at
             lagging.expire(now)

@@ -34,8 +34,9 @@ import {
   modelState,
   registerOf,
 } from './model.ts'
+import { runs } from './runs.ts'
 
-const RUNS = 500
+const RUNS = runs(500)
 /** The TTL of the hand-built owners below (the generated universes draw theirs). */
 const TTL_MS = 5000
 /** Owner retention the expiry property runs with: short, so heartbeats run out within a run. */
