@@ -158,6 +158,15 @@ export function covers(hb: HeartbeatStatement, s: Statement): boolean {
   return hb.version.counter > s.version.counter
 }
 
+/**
+ * True when the owner's newest heartbeat held vouches for exactly the owner's registrations held
+ * (the same statements: a heartbeat's digest covers its owner's registrations' signatures).
+ */
+export function inSync(universe: Universe, state: ModelState, owner: string): boolean {
+  const hb = state.get(`heartbeat ${owner}`)?.statement
+  return hb?.kind === 'heartbeat' && vouchesExactly(hb, universe, state, owner)
+}
+
 function vouchesExactly(
   hb: HeartbeatStatement,
   universe: Universe,

@@ -10,6 +10,7 @@ import {
   decodeSignedStatement,
   encodeSignedStatement,
   openStatement,
+  type RegistrationStatement,
   type Statement,
 } from '../../src/membership/statement.ts'
 import { seededRandom } from '../../src/util/random.ts'
@@ -20,6 +21,7 @@ import {
   heardArbitrary,
   heardUniverseArbitrary,
   setFrom,
+  signatureOf,
   type Universe,
   universeArbitrary,
   universes,
@@ -29,8 +31,10 @@ import {
   canonical,
   canonicalContent,
   floorsOf,
+  inSync,
   lifetimes,
   liveKeys,
+  type ModelState,
   modelState,
   registerOf,
 } from './model.ts'
@@ -87,6 +91,48 @@ describe('service set properties', () => {
           canonical(mergeSets(setFrom(a), setFrom(b)).rawEntries()),
           canonical(modelState([...a, ...b]).values()),
         )
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  test('each apply reports the live changes the model sees, and says whether the owner is in sync', () => {
+    fc.assert(
+      fc.property(heardUniverseArbitrary, ({ universe, heard }) => {
+        const set = new ServiceSet()
+        for (let i = 0; i < heard.length; i++) {
+          const h = heard[i] as Heard
+          const before = liveRegistrations(modelState(heard.slice(0, i)))
+          const after = liveRegistrations(modelState(heard.slice(0, i + 1)))
+          // A new incarnation deletes everything of the older ones first; what it brings is new.
+          const owner = h.statement.owner
+          const restart =
+            (floorsOf(heard.slice(0, i)).get(owner) ?? h.statement.version.incarnation) <
+            h.statement.version.incarnation
+          const expected: string[] = []
+          if (restart)
+            for (const [key, s] of before) if (s.owner === owner) expected.push(`deleted ${key}`)
+          for (const [key, s] of after) {
+            const was = restart && s.owner === owner ? undefined : before.get(key)
+            if (was === undefined) {
+              if (!before.has(key) || restart) expected.push(`created ${key}`)
+            } else if (signatureOf(was) !== signatureOf(s)) expected.push(`updated ${key}`)
+          }
+          for (const [key, s] of before)
+            if (!after.has(key) && !(restart && s.owner === owner)) expected.push(`deleted ${key}`)
+          const { changes } = set.apply(h.statement, h.refreshedAt)
+          assert.deepEqual(
+            changes.map((c) => `${c.type} ${c.instance.key}`).sort(),
+            expected.sort(),
+          )
+          for (const c of changes)
+            if (c.type === 'updated') assert.equal(c.previous, before.get(c.instance.key)?.instance)
+          assert.equal(
+            set.inSyncWith(owner),
+            inSync(universe, modelState(heard.slice(0, i + 1)), owner),
+            `in sync with ${owner} after ${i + 1} statements`,
+          )
+        }
       }),
       { numRuns: RUNS },
     )
@@ -369,4 +415,12 @@ function assertExpiry(
     )
     live = after
   }
+}
+
+/** The live registrations of a model state, by key. */
+function liveRegistrations(state: ModelState): Map<string, RegistrationStatement> {
+  const out = new Map<string, RegistrationStatement>()
+  for (const { statement } of state.values())
+    if (statement.kind === 'registration') out.set(statement.key, statement)
+  return out
 }
