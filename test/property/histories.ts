@@ -98,13 +98,24 @@ const OWNER_POOL = 4
  * exchange them (only an owner that signs two bodies at one version gets there).
  */
 export function universes(options: { equivocatingHeartbeats: boolean }): fc.Arbitrary<Universe> {
-  return fc
+  const fresh = fc
     .uniqueArray(index(OWNER_POOL), { minLength: 1, maxLength: 3 })
     .chain((owners) =>
       fc.tuple(...owners.map((owner) => ownerPlan(owner, options.equivocatingHeartbeats))),
     )
     .map(buildUniverse)
+  // Building a universe (signing, the owners' own views) costs far more than a run using it:
+  // most runs draw one of a pool built once per seed, a tenth build a fresh one.
+  let pool: Universe[] | undefined
+  const pooled = fc.nat(POOL_SIZE - 1).map((i) => {
+    pool ??= fc.sample(fresh, { seed: POOL_SEED, numRuns: POOL_SIZE })
+    return pool[i] as Universe
+  })
+  return fc.oneof({ weight: 9, arbitrary: pooled }, { weight: 1, arbitrary: fresh })
 }
+
+const POOL_SEED = 19
+const POOL_SIZE = 60
 
 export const universeArbitrary = universes({ equivocatingHeartbeats: true })
 
