@@ -8,7 +8,6 @@ import assert from 'node:assert/strict'
 import { after, it } from 'node:test'
 import type { InstanceJson } from '../../src/cli/json.ts'
 import { instanceKey } from '../../src/membership/types.ts'
-import { localMeshConfig } from '../../src/mesh/config.ts'
 import {
   type Agent,
   change,
@@ -20,9 +19,19 @@ import {
 } from '../helpers/agent-process.ts'
 
 const SERVICE = 'election-e2e'
-const { defaultTtlMs, heartbeatIntervalMs } = localMeshConfig()
+/** The local preset's TTL and heartbeat interval (pinned in test/membership/pinned-constants.test.ts). */
+const defaultTtlMs = 1500
+const heartbeatIntervalMs = 250
 /** Crash removal is TTL + one heartbeat; the rest is slack for a loaded machine. */
 const EXPIRY_DEADLINE_MS = defaultTtlMs + heartbeatIntervalMs + 5000
+/**
+ * When the survivors expire the crashed leader, after the kill: not before TTL − 2 heartbeats −
+ * 250 ms (its last heartbeat left at most one interval before the kill, plus one interval and
+ * 250 ms of timer lateness on a loaded machine), not after TTL + 1 heartbeat + a 50 ms sweep +
+ * 950 ms of slack.
+ */
+const EARLIEST_EXPIRY_MS = defaultTtlMs - 2 * heartbeatIntervalMs - 250
+const LATEST_EXPIRY_MS = defaultTtlMs + heartbeatIntervalMs + 50 + 950
 const STEP_DEADLINE_MS = 20_000
 
 after(killAllAgents)
@@ -62,8 +71,21 @@ it('kill -9 of the leader process hands over to the next-oldest everywhere', asy
     await waitAll(agents, change('created', key), STEP_DEADLINE_MS, `created ${key}`)
   await assertLeader(agents, oldest)
 
+  const killedAt = Date.now()
   first.kill('SIGKILL')
-  await waitAll([second, third], change('expired', oldest), EXPIRY_DEADLINE_MS, 'crash expiry')
+  const expired = await waitAll(
+    [second, third],
+    change('expired', oldest),
+    EXPIRY_DEADLINE_MS,
+    'crash expiry',
+  )
+  for (const e of expired) {
+    const after = ('at' in e ? e.at : Number.NaN) - killedAt
+    assert.ok(
+      after >= EARLIEST_EXPIRY_MS && after <= LATEST_EXPIRY_MS,
+      `expired ${after} ms after the kill, outside [${EARLIEST_EXPIRY_MS}, ${LATEST_EXPIRY_MS}]`,
+    )
+  }
   await assertLeader([second, third], next)
 
   second.kill('SIGTERM')

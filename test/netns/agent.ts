@@ -25,7 +25,12 @@ export interface InstanceView {
 
 export type AgentEvent =
   | { type: 'ready'; peerId: string; addresses: string[]; control: string }
-  | { type: 'created' | 'updated' | 'deleted' | 'expired'; instance: InstanceView }
+  | {
+      type: 'created' | 'updated' | 'deleted' | 'expired'
+      instance: InstanceView
+      /** The agent's wall clock when it printed the change (ms). */
+      at: number
+    }
   | { type: 'peer'; event: 'connected' | 'disconnected'; peer: string }
 
 export interface AgentOptions {
@@ -102,9 +107,15 @@ export class Agent {
    * its TTL ran out here, `deleted` when a tombstone arrived.
    */
   saw(type: 'expired' | 'deleted', owner: Agent, service: string): boolean {
-    return this.events.some(
+    return this.seenAt(type, owner, service) !== undefined
+  }
+
+  /** When (the agent's wall clock, ms) it first printed a `type` event for `owner`'s `service`. */
+  seenAt(type: 'expired' | 'deleted', owner: Agent, service: string): number | undefined {
+    const event = this.events.find(
       (e) => e.type === type && e.instance.owner === owner.peerId && e.instance.service === service,
     )
+    return event !== undefined && 'at' in event ? event.at : undefined
   }
 
   connectedTo(other: Agent): boolean {
@@ -219,7 +230,9 @@ function parseEvent(line: string): AgentEvent | 'unknown' | undefined {
     case 'updated':
     case 'deleted':
     case 'expired':
-      return isInstance(value.instance) ? { type, instance: value.instance } : undefined
+      return isInstance(value.instance) && typeof value.at === 'number'
+        ? { type, instance: value.instance, at: value.at }
+        : undefined
     case 'peer': {
       const { event, peer } = value
       return (event === 'connected' || event === 'disconnected') && typeof peer === 'string'

@@ -19,6 +19,16 @@ import { useTestbed } from './testbed.ts'
 const CONVERGE_MS = 20_000
 /** For TTL expiry: the local preset's TTL is 1.5 s and the sweep runs every 50 ms. */
 const EXPIRE_MS = 10_000
+/** The local preset (pinned in test/membership/pinned-constants.test.ts). */
+const TTL_MS = 1500
+const HEARTBEAT_MS = 250
+/**
+ * After the cut, the other side's instances expire not before TTL − 2 heartbeats − 250 ms (their
+ * last heartbeat crossed at most one interval before, plus one interval and 250 ms of timer
+ * lateness) and not after TTL + 1 heartbeat + a 50 ms sweep + 950 ms of slack for a loaded machine.
+ */
+const EARLIEST_EXPIRY_MS = TTL_MS - 2 * HEARTBEAT_MS - 250
+const LATEST_EXPIRY_MS = TTL_MS + HEARTBEAT_MS + 50 + 950
 /** For reconnecting and resyncing after the link is back. */
 const HEAL_MS = 15_000
 /**
@@ -77,6 +87,7 @@ for (const discovery of ['mdns', 'bootstrap'] as const) {
       })
 
       test('with h2 cut off, each side expires the other side after the TTL', async () => {
+        const cutAt = Date.now()
         bed.net.linkDown(bed.net.hosts[2]!)
         const expiredFrom = (owners: Agent[]) => (agent: Agent) =>
           owners.every((owner) => agent.saw('expired', owner, 'web') && !agent.has(owner, 'web'))
@@ -84,6 +95,18 @@ for (const discovery of ['mdns', 'bootstrap'] as const) {
           converged([h0, h1], "h2's web instance expired", expiredFrom([h2]), EXPIRE_MS),
           converged([h2], "h0's and h1's web instances expired", expiredFrom([h0, h1]), EXPIRE_MS),
         ])
+        for (const [agent, owners] of [
+          [h0, [h2]],
+          [h1, [h2]],
+          [h2, [h0, h1]],
+        ] as const)
+          for (const owner of owners) {
+            const after = (agent.seenAt('expired', owner, 'web') ?? Number.NaN) - cutAt
+            assert.ok(
+              after >= EARLIEST_EXPIRY_MS && after <= LATEST_EXPIRY_MS,
+              `${agent.label} expired ${owner.label}'s instance ${after} ms after the cut, outside [${EARLIEST_EXPIRY_MS}, ${LATEST_EXPIRY_MS}]`,
+            )
+          }
         assert.ok(h2.has(h2, 'web'), 'h2 lost its own instance')
         assert.ok(h0.has(h0, 'web') && h0.has(h1, 'web'), 'the majority side lost an instance')
       })
