@@ -28,6 +28,7 @@ export default {
       'test/membership/statement.test.ts',
       'test/property/frame-codec.test.ts',
       'test/property/fuzz.test.ts',
+      'test/property/frames.test.ts',
       'test/election/rules.test.ts',
       'test/property/entry-lists.test.ts',
       'test/membership/{buckets,owner-sums,owner-table,sync-queue}.test.ts',

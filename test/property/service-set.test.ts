@@ -5,7 +5,12 @@ import { GossipSdError } from '../../src/membership/errors.ts'
 import { DEFAULT_LIMITS } from '../../src/membership/limits.ts'
 import { LocalOwner } from '../../src/membership/owner.ts'
 import { Replica } from '../../src/membership/replica.ts'
-import { type Entry, mergeSets, ServiceSet } from '../../src/membership/service-set.ts'
+import {
+  type Entry,
+  mergeSets,
+  resolveEntry,
+  ServiceSet,
+} from '../../src/membership/service-set.ts'
 import {
   decodeSignedStatement,
   encodeSignedStatement,
@@ -145,6 +150,48 @@ describe('service set properties', () => {
         fc.array(fc.integer({ min: 0, max: 60_000 }), { minLength: 1, maxLength: 6 }),
         ({ universe, heard }, sweeps) => {
           assertExpiry(universe, heard, sweeps)
+        },
+      ),
+      { numRuns: RUNS },
+    )
+  })
+
+  test('resolveEntry keeps what the model keeps of two entries of one register', () => {
+    fc.assert(
+      fc.property(
+        universeArbitrary.chain((u) => {
+          const byRegister = new Map<string, Statement[]>()
+          for (const s of u.statements)
+            byRegister.set(registerOf(s), [...(byRegister.get(registerOf(s)) ?? []), s])
+          return fc
+            .constantFrom(...byRegister.values())
+            .chain((same) =>
+              fc.tuple(
+                fc.record({ statement: fc.constantFrom(...same), refreshedAt: fc.nat(10_000) }),
+                fc.record({ statement: fc.constantFrom(...same), refreshedAt: fc.nat(10_000) }),
+              ),
+            )
+        }),
+        ([current, incoming]) => {
+          const { outcome, entry } = resolveEntry(current, incoming)
+          const kept = modelState([current, incoming]).get(registerOf(current.statement))
+          assert.deepEqual(
+            canonical(entry === undefined ? [] : [entry]),
+            canonical([kept as Heard]),
+          )
+          const same = signatureOf(current.statement) === signatureOf(incoming.statement)
+          const expected = same
+            ? incoming.refreshedAt > current.refreshedAt
+              ? 'refreshed'
+              : 'duplicate'
+            : signatureOf((kept as Heard).statement) === signatureOf(incoming.statement)
+              ? 'accepted'
+              : 'stale'
+          assert.equal(outcome, expected)
+          assert.deepEqual(resolveEntry(undefined, incoming), {
+            outcome: 'accepted',
+            entry: incoming,
+          })
         },
       ),
       { numRuns: RUNS },
