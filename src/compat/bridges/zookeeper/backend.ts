@@ -29,6 +29,7 @@ import {
 /** Where bridges register their sessions. */
 export const ZK_MARKER_PATH = '/gossip-sd/bridges'
 
+/** Where a ZooKeeper backend connects and which tree it mirrors (go-kit sd/zk layout). */
 export interface ZooKeeperBackendOptions {
   /** Connection string, e.g. "127.0.0.1:2181" (several: "h1:2181,h2:2181"). */
   readonly servers: string
