@@ -20,7 +20,10 @@ export {
   TtlOutOfBoundsError,
   UnknownSchemaError,
 } from './membership/errors.ts'
+// The limits register() checks a spec against, and the check itself (the CLI checks its flags).
+export { type MembershipLimits, resolveLimits } from './membership/limits.ts'
 export type { ServiceChange } from './membership/service-set.ts'
+export { validateInstance } from './membership/statement.ts'
 export type { PeerEvent } from './membership/transport.ts'
 export {
   type Instance,

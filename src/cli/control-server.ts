@@ -22,7 +22,6 @@ import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import { GossipSdError, type InstanceSpec, InvalidArgumentError, instanceKey } from '../contract.ts'
 import type { Election } from '../election/index.ts'
-import { meshOf } from '../node/gossip-node.ts'
 import type { GossipNode } from '../node/index.ts'
 import {
   allowedHosts,
@@ -181,12 +180,12 @@ async function closeServer(server: Server, endpoint: ControlEndpoint): Promise<v
 /** The agent process's memory and the size of its replica (bench:soak watches them over time). */
 function processFacts(node: GossipNode): Record<string, number> {
   const { heapUsed, rss } = process.memoryUsage()
-  const { set } = meshOf(node).replica
+  const { statementsHeld, ownersHeld } = node.stats()
   return {
     heapUsedBytes: heapUsed,
     rssBytes: rss,
-    heldStatements: set.size,
-    owners: set.ownerCount,
+    heldStatements: statementsHeld,
+    owners: ownersHeld,
   }
 }
 

@@ -120,6 +120,10 @@ export interface MeshStats extends ReplicaStats {
   reincarnations: number
   /** Anti-entropy requests left unanswered: their sender had used up its reply budget. */
   answersRefused: number
+  /** Statements the replica holds now: live records, tombstones and heartbeats. */
+  statementsHeld: number
+  /** Owners the replica holds statements of now. */
+  ownersHeld: number
 }
 
 /** Receives every batch of changes to the service set, synchronously. */
@@ -373,7 +377,14 @@ export class Mesh implements DiscoveryNode {
 
   /** A snapshot of the counters. */
   stats(): MeshStats {
-    return { ...this.replica.stats, rejected: { ...this.replica.stats.rejected }, ...this.#stats }
+    const { set, stats } = this.replica
+    return {
+      ...stats,
+      rejected: { ...stats.rejected },
+      ...this.#stats,
+      statementsHeld: set.size,
+      ownersHeld: set.ownerCount,
+    }
   }
 
   /**

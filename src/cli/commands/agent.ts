@@ -1,8 +1,6 @@
 /** `gossip-sd agent`: runs a node, its control endpoint and its output until SIGTERM or SIGINT. */
 
-import { resolveLimits } from '../../membership/limits.ts'
-import { validateInstance } from '../../membership/statement.ts'
-import type { InstanceSpec } from '../../membership/types.ts'
+import { type InstanceSpec, resolveLimits, validateInstance } from '../../contract.ts'
 import {
   createNode,
   InvalidNodeOptionError,
