@@ -39,6 +39,8 @@ export default {
   },
   mutate: [
     'src/membership/service-set.ts',
+    'src/membership/digests.ts',
+    'src/membership/expiry.ts',
     'src/membership/replica.ts',
     'src/membership/statement.ts',
     'src/membership/identity.ts',
@@ -46,9 +48,9 @@ export default {
     'src/membership/frame.ts',
     'src/membership/frame-codec.ts',
     'src/election/rules.ts',
-    // The mesh's exchange: syncWith, and frames in to pulls out.
-    'src/mesh/mesh.ts:341-360',
-    'src/mesh/mesh.ts:549-684',
+    // The mesh's exchange: its driver, and frames in to pulls out.
+    'src/mesh/exchange.ts',
+    'src/mesh/mesh.ts:572-618',
   ],
   coverageAnalysis: 'perTest',
   checkers: [],

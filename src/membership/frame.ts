@@ -17,6 +17,8 @@
  */
 
 import { bitmapBytes, FINGERPRINT_BYTES, MAX_BUCKET_BITS } from './buckets.ts'
+import type { BucketDigest, Digest } from './digests.ts'
+import type { Entry } from './entry.ts'
 import { InputTooLargeError, MalformedInputError, UnknownSchemaError } from './errors.ts'
 import {
   type DigestToWrite,
@@ -28,7 +30,6 @@ import {
 } from './frame-codec.ts'
 import { ED25519_PUBLIC_KEY_BYTES, knownOwnerIdOf } from './identity.ts'
 import type { MembershipLimits } from './limits.ts'
-import type { BucketDigest, Digest, Entry } from './service-set.ts'
 import { SCHEMA_VERSION } from './statement.ts'
 import type * as wire from './wire.ts'
 

@@ -45,12 +45,26 @@
  * the owner's honest neighbours) is still corrected by theirs. Only a statement the owner signed
  * later (a new heartbeat, a new version) refreshes beyond it. This cap is local receive
  * bookkeeping: applied without a receipt time (merging states), equal versions merge by max.
+ *
+ * Elsewhere: when each statement runs out and the per-owner deadline cache (expiry.ts); the
+ * digests, bucket fingerprints and deltas anti-entropy trades (digests.ts).
  */
 
-import { BucketFingerprints, type BucketSet, bucketBitsFor, inBucketSet } from './buckets.ts'
+import { BucketFingerprints } from './buckets.ts'
+import { type BucketDigest, type Digest, type OwnerSummary, SetDigests } from './digests.ts'
+import type { Entry } from './entry.ts'
 import { END, EntryLists } from './entry-lists.ts'
+import {
+  covers,
+  Deadlines,
+  effectiveRefresh,
+  heartbeatRetention,
+  liveUntil,
+  ownDue,
+  tombstoneRetention,
+} from './expiry.ts'
 import type { OwnerDirectory } from './owner-directory.ts'
-import { LIVE, OwnerSums, SUMMARY } from './owner-sums.ts'
+import { LIVE, OwnerSums } from './owner-sums.ts'
 import { NO_OWNER, OwnerTable } from './owner-table.ts'
 import type {
   HeartbeatStatement,
@@ -62,17 +76,10 @@ import type {
 import { OWNER_DIGEST_BYTES } from './statement.ts'
 import { type Instance, ownerOfKey } from './types.ts'
 import { compareVersions, type Version } from './version.ts'
-import type * as wire from './wire.ts'
 
-/** Tombstones are kept this many TTLs, so a late copy of the registration cannot revive it. */
-export const TOMBSTONE_RETENTION_FACTOR = 2
-
-/** One statement as this replica holds it. */
-export interface Entry<S extends Statement = Statement> {
-  readonly statement: S
-  /** Receiver-clock ms of the owner's last refresh of this statement that this replica knows of. */
-  readonly refreshedAt: number
-}
+export type { BucketDigest, Digest, OwnerSummary } from './digests.ts'
+export type { Entry } from './entry.ts'
+export { TOMBSTONE_RETENTION_FACTOR } from './expiry.ts'
 
 /** A change of the live instance set. */
 export type ServiceChange =
@@ -90,43 +97,12 @@ export interface ApplyResult {
   readonly changes: readonly ServiceChange[]
 }
 
-/**
- * The per-owner summary exchanged by anti-entropy: the wire fields (owner key, incarnation,
- * heartbeat counter, highest counter among the owner's registrations and tombstones held, and
- * the summary hash) plus the owner's peer ID.
- */
-export interface OwnerSummary extends Readonly<wire.OwnerSummary> {
-  /**
-   * Undefined in a received summary whose key this process has not converted recently (see
-   * `knownOwnerIdOf`): no replica here holds that owner, so it is answered as one held by none.
-   */
-  readonly ownerId: string | undefined
-}
-
-/**
- * What anti-entropy compares: a summary of every owner a replica holds, or (`partial`) of only
- * some, when owners left out are ones the receiver need not hear about, except those of the
- * `covered` buckets: a partial digest answering a bucket digest lists every owner it holds in
- * the buckets that differ, so one of those it does not list is one it lacks.
- */
-export interface Digest {
-  readonly owners: readonly OwnerSummary[]
-  readonly partial: boolean
-  readonly covered?: BucketSet | undefined
-}
-
 /** See `ServiceSet.coveringHeartbeat`. */
 export interface CoveringHeartbeat {
   readonly version: Version
   readonly leaseMs: number
   readonly refreshedAt: number
   readonly inSync: boolean
-}
-
-/** The opening of a bucketed exchange (buckets.ts): the fingerprints of 2^bits buckets. */
-export interface BucketDigest {
-  readonly bits: number
-  readonly fingerprints: Uint8Array
 }
 
 /** Options of a ServiceSet. */
@@ -146,14 +122,6 @@ export interface ServiceSetOptions {
 
 const NO_CHANGES: readonly ServiceChange[] = Object.freeze([])
 
-/** The summary of an owner a replica holds nothing of. */
-const EMPTY_SUMMARY = Object.freeze({
-  incarnation: 0n,
-  heartbeatCounter: 0n,
-  maxCounter: 0n,
-  statementsHash: new Uint8Array(0),
-})
-
 /** The CRDT: registrations and tombstones per owner, merged by version, expiring by TTL. */
 export class ServiceSet {
   readonly ownerRetentionMs: number
@@ -169,14 +137,20 @@ export class ServiceSet {
   #byService: Map<string, Set<string>> | undefined
   readonly #sums = new OwnerSums(OWNER_DIGEST_BYTES, this.#entries)
   readonly #buckets = new BucketFingerprints()
-  /** A lower bound of every owner's deadline (cleared or lowered with any of them): no sweep before it. */
-  #nextDue = Number.NEGATIVE_INFINITY
-  /** Counts `delta` calls, so each marks the owners its digest lists without a set of them. */
-  #deltaCalls = 0
+  readonly #deadlines: Deadlines
+  readonly #digests: SetDigests
 
   constructor(options: ServiceSetOptions = {}) {
     this.ownerRetentionMs = options.ownerRetentionMs ?? 600_000
     this.#owners = new OwnerTable(options.ownerDirectory)
+    this.#deadlines = new Deadlines(this.#owners)
+    this.#digests = new SetDigests({
+      owners: this.#owners,
+      entries: this.#entries,
+      sums: this.#sums,
+      buckets: this.#buckets,
+      collect: (owner, counter, out) => this.#collect(owner, counter, out),
+    })
   }
 
   /**
@@ -212,12 +186,12 @@ export class ServiceSet {
   expire(now: number): ServiceChange[] {
     const changes: ServiceChange[] = []
     // Visiting every owner of a large replica costs a cache miss each: skip sweeps with nothing due.
-    if (now < this.#nextDue) return changes
+    if (!this.#deadlines.anyDue(now)) return changes
     let nextDue = Number.POSITIVE_INFINITY
     const owners = this.#owners
     for (let owner = owners.first(); owner !== NO_OWNER; ) {
       const next = owners.next(owner)
-      if (!(now < (owners.deadline[owner] as number))) {
+      if (this.#deadlines.due(owner, now)) {
         this.#vouch(owner)
         const deadline = this.#deadlineOf(owner, now, changes)
         owners.deadline[owner] = deadline
@@ -231,21 +205,8 @@ export class ServiceSet {
       }
       owner = next
     }
-    this.#nextDue = nextDue
+    this.#deadlines.swept(nextDue)
     return changes
-  }
-
-  /** Forgets the owner's cached deadline (something may now be due earlier), and so the set's. */
-  #clearDeadline(owner: number): void {
-    this.#owners.deadline[owner] = Number.NaN
-    this.#nextDue = Number.NEGATIVE_INFINITY
-  }
-
-  /** Lowers the owner's cached deadline (and the set's) to `due`, when something added runs out then. */
-  #dueBy(owner: number, due: number): void {
-    // An unknown (NaN) deadline stays unknown.
-    if (due < (this.#owners.deadline[owner] as number)) this.#owners.deadline[owner] = due
-    if (due < this.#nextDue) this.#nextDue = due
   }
 
   /**
@@ -375,7 +336,7 @@ export class ServiceSet {
 
   /** How long a heartbeat (and with it its owner's incarnation floor) is remembered. */
   retentionOf(heartbeat: HeartbeatStatement): number {
-    return Math.max(this.ownerRetentionMs, heartbeat.leaseMs)
+    return heartbeatRetention(heartbeat, this.ownerRetentionMs)
   }
 
   /**
@@ -474,132 +435,39 @@ export class ServiceSet {
 
   /**
    * This replica's digest: a summary of every owner held, or a partial digest of the owners
-   * listed in `only` (those this replica holds nothing of are left out).
+   * listed in `only` (see digests.ts).
    */
   digest(only?: Iterable<string>): Digest {
-    const owners: OwnerSummary[] = []
-    if (only === undefined) {
-      for (const owner of this.#owners.slots()) owners.push(this.#summaryOf(owner))
-      return { owners, partial: false }
-    }
-    for (const ownerId of only) {
-      const owner = this.#owners.slotOf(ownerId)
-      if (owner !== undefined) owners.push(this.#summaryOf(owner))
-    }
-    return { owners, partial: true }
+    return this.#digests.digest(only)
   }
 
-  /**
-   * What the holder of `remote` lacks, as entries, and newer heartbeats. For an owner whose
-   * summary differs: the statements newer than the remote's highest counter when it is behind
-   * (the common case: it missed the latest updates), otherwise every statement of the owner (it
-   * missed an older one; the receiver drops what it already has). A replica that was behind and
-   * also missed an older statement is repaired by the next exchange. Owners a full digest does
-   * not list are sent whole, and so are those of its covered buckets a partial digest does not
-   * list; other owners a partial digest does not list are skipped.
-   */
+  /** What the holder of `remote` lacks, as entries, and newer heartbeats (see digests.ts). */
   delta(remote: Digest): Entry[] {
-    const out: Entry[] = []
-    this.#deltaCalls = (this.#deltaCalls + 1) | 0
-    const call = this.#deltaCalls
-    const owners = this.#owners
-    for (const r of remote.owners) {
-      const owner = this.#slotOfSummary(r)
-      if (owner === undefined) continue
-      owners.listedIn[owner] = call
-      const incarnation = owners.incarnation[owner] as bigint
-      if (r.incarnation > incarnation) continue
-      if (r.incarnation < incarnation) {
-        this.#collect(owner, -1n, out)
-      } else if (!this.#sums.equals(owner, SUMMARY, r.statementsHash)) {
-        const after = r.maxCounter < this.#maxCounter(owner) ? r.maxCounter : -1n
-        this.#collect(owner, after, out)
-      } else if (heartbeatCounterOf(owners.heartbeat[owner]) > r.heartbeatCounter) {
-        const hb = owners.heartbeat[owner] as HeartbeatStatement
-        out.push({ statement: hb, refreshedAt: owners.heartbeatAt[owner] as number })
-      }
-    }
-    const covered = remote.covered
-    if (!remote.partial || covered !== undefined) {
-      for (let owner = owners.first(); owner !== NO_OWNER; owner = owners.next(owner))
-        if (
-          owners.listedIn[owner] !== call &&
-          (covered === undefined || inBucketSet(covered, this.#keyOf(owner)))
-        )
-          this.#collect(owner, -1n, out)
-    }
-    return out
+    return this.#digests.delta(remote)
   }
 
-  /** The opening of a bucketed exchange: this replica's bucket fingerprints, about one owner per bucket. */
+  /** The opening of a bucketed exchange: this replica's bucket fingerprints. */
   bucketDigest(): BucketDigest {
-    const bits = bucketBitsFor(this.#owners.size)
-    return { bits, fingerprints: this.#buckets.fingerprints(bits) }
+    return this.#digests.bucketDigest()
   }
 
-  /**
-   * The answer to a bucket digest: this replica's summaries of every owner it holds in the
-   * buckets whose fingerprints differ, covering those buckets; an empty partial digest when none
-   * differ.
-   */
+  /** The answer to a bucket digest: the summaries of the owners in the buckets that differ. */
   bucketAnswer(remote: BucketDigest): Digest {
-    const covered = this.#buckets.differing(remote.bits, remote.fingerprints)
-    if (covered === undefined) return { owners: [], partial: true }
-    const owners: OwnerSummary[] = []
-    for (const owner of this.#owners.slots())
-      if (inBucketSet(covered, this.#keyOf(owner))) owners.push(this.#summaryOf(owner))
-    return { owners, partial: true, covered }
+    return this.#digests.bucketAnswer(remote)
   }
 
-  /**
-   * The answer digest to `remote`: this replica's summaries of the owners `remote` lists and
-   * summarises differently (an empty summary where this replica holds none), as a partial
-   * digest. Its sender's delta for it then carries only what this replica lacks; owners that
-   * `remote` does not list reach this replica whole with this replica's own delta.
-   */
+  /** The answer digest to `remote`: this replica's summaries that differ from it (see digests.ts). */
   differences(remote: Digest): Digest {
-    const owners: OwnerSummary[] = []
-    for (const r of remote.owners) {
-      const owner = this.#slotOfSummary(r)
-      if (owner === undefined) owners.push({ ...EMPTY_SUMMARY, ownerId: r.ownerId, owner: r.owner })
-      else if (!this.#summarisedAs(owner, r)) owners.push(this.#summaryOf(owner))
-    }
-    return { owners, partial: true }
+    return this.#digests.differences(remote)
   }
 
   /** True when this replica holds the summarised owner and would summarise it the same. */
   agreesWith(summary: OwnerSummary): boolean {
-    const owner = this.#slotOfSummary(summary)
-    return owner !== undefined && this.#summarisedAs(owner, summary)
-  }
-
-  #slotOfSummary(summary: OwnerSummary): number | undefined {
-    return summary.ownerId === undefined ? undefined : this.#owners.slotOf(summary.ownerId)
+    return this.#digests.agreesWith(summary)
   }
 
   #keyOf(owner: number): Uint8Array {
     return this.#owners.keyOf(owner)
-  }
-
-  /** True when `summary` is what this replica would say of the owner. */
-  #summarisedAs(owner: number, summary: OwnerSummary): boolean {
-    return (
-      summary.incarnation === this.#owners.incarnation[owner] &&
-      summary.heartbeatCounter === heartbeatCounterOf(this.#owners.heartbeat[owner]) &&
-      summary.maxCounter === this.#maxCounter(owner) &&
-      this.#sums.equals(owner, SUMMARY, summary.statementsHash)
-    )
-  }
-
-  #summaryOf(owner: number): OwnerSummary {
-    return {
-      ownerId: this.#owners.idOf(owner),
-      owner: this.#keyOf(owner),
-      incarnation: this.#owners.incarnation[owner] as bigint,
-      heartbeatCounter: heartbeatCounterOf(this.#owners.heartbeat[owner]),
-      maxCounter: this.#maxCounter(owner),
-      statementsHash: this.#sums.copy(owner, SUMMARY),
-    }
   }
 
   #slotFor(statement: Statement): number {
@@ -635,8 +503,8 @@ export class ServiceSet {
     const refreshedAt = outcome === 'refreshed' ? Math.min(incomingAt, seenAt) : incomingAt
     // A heartbeat refreshed earlier, or with a shorter lease (tombstones kept by it), may bring dues forward.
     if (current !== undefined && (refreshedAt < currentAt || statement.leaseMs < current.leaseMs))
-      this.#clearDeadline(owner)
-    else this.#dueBy(owner, refreshedAt + this.retentionOf(statement))
+      this.#deadlines.clear(owner)
+    else this.#deadlines.dueBy(owner, refreshedAt + this.retentionOf(statement))
     this.#setHeartbeat(owner, outcome === 'refreshed' ? current : statement, refreshedAt)
     if (outcome === 'accepted') owners.heartbeatSeenAt[owner] = receivedAt
     this.#vouch(owner)
@@ -676,7 +544,7 @@ export class ServiceSet {
       this.#account(owner, before, false)
     }
     this.#account(owner, statement, true)
-    this.#dueBy(owner, ownDue(statement, refreshedAt))
+    this.#deadlines.dueBy(owner, ownDue(statement, refreshedAt))
     if (statement.kind === 'registration') {
       this.#index(statement)
       changes.push(
@@ -709,7 +577,7 @@ export class ServiceSet {
       this.#setHeartbeat(owner, undefined, Number.NaN)
     owners.vouched[owner] = undefined
     owners.vouchedAt[owner] = Number.NaN
-    this.#clearDeadline(owner)
+    this.#deadlines.clear(owner)
   }
 
   #remove(owner: number, e: number): void {
@@ -792,20 +660,9 @@ export class ServiceSet {
       owners.vouched[owner] !== undefined &&
       (owners.heartbeatAt[owner] as number) < (owners.vouchedAt[owner] as number)
     )
-      this.#clearDeadline(owner)
+      this.#deadlines.clear(owner)
     owners.vouched[owner] = owners.heartbeat[owner]
     owners.vouchedAt[owner] = owners.heartbeatAt[owner] as number
-  }
-
-  /** The highest counter among the owner's registrations and tombstones held, 0 for none. */
-  #maxCounter(owner: number): bigint {
-    const entries = this.#entries
-    let max = 0n
-    for (let e = entries.first(owner); e !== END; e = entries.next(e)) {
-      const { counter } = entries.statement(e).version
-      if (counter > max) max = counter
-    }
-    return max
   }
 }
 
@@ -816,51 +673,6 @@ export function mergeSets(a: ServiceSet, b: ServiceSet): ServiceSet {
     for (const entry of source.rawEntries()) merged.apply(entry.statement, entry.refreshedAt)
   }
   return merged
-}
-
-/** When a registration runs out: its TTL from its own refresh, or from the vouching heartbeat's, with its lease. */
-function liveUntil(
-  s: RegistrationStatement,
-  refreshedAt: number,
-  vouched: HeartbeatStatement | undefined,
-  vouchedAt: number,
-): number {
-  const own = ownDue(s, refreshedAt)
-  if (vouched === undefined || !covers(vouched, s)) return own
-  return Math.max(own, vouchedAt + Math.max(s.instance.ttlMs, vouched.leaseMs))
-}
-
-/** The counter of the owner's newest heartbeat held, 0 for none (as summaries state it). */
-function heartbeatCounterOf(heartbeat: HeartbeatStatement | undefined): bigint {
-  return heartbeat?.version.counter ?? 0n
-}
-
-/** When a registration or tombstone runs out by its own refresh alone (no lease): a lower bound of its due. */
-function ownDue(s: InstanceStatement, refreshedAt: number): number {
-  return s.kind === 'registration'
-    ? refreshedAt + s.instance.ttlMs
-    : refreshedAt + tombstoneRetention(s, 0)
-}
-
-/** How long a tombstone is kept, given the lease of its owner's newest heartbeat (0: none). */
-function tombstoneRetention(s: TombstoneStatement, leaseMs: number): number {
-  return TOMBSTONE_RETENTION_FACTOR * Math.max(s.ttlMs, leaseMs)
-}
-
-/** True when the heartbeat is newer than the statement, so it vouches for it. */
-function covers(heartbeat: HeartbeatStatement, statement: Statement): boolean {
-  return compareVersions(statement.version, heartbeat.version) < 0
-}
-
-/** A registration's refresh time, including what a vouching heartbeat grants: it covers what existed at its version. */
-function effectiveRefresh(
-  s: InstanceStatement,
-  refreshedAt: number,
-  vouched: HeartbeatStatement | undefined,
-  vouchedAt: number,
-): number {
-  if (s.kind !== 'registration' || vouched === undefined || !covers(vouched, s)) return refreshedAt
-  return Math.max(refreshedAt, vouchedAt)
 }
 
 /**

@@ -15,16 +15,9 @@
  * - Pull/push anti-entropy: on every new connection (started by the end with the smaller peer
  *   ID: one exchange serves both) and every `antiEntropyIntervalMs` with one random neighbour,
  *   the node sends its digest; the peer answers with what this node lacks plus the summaries it
- *   holds differently, and this node answers with what the peer lacks. Beyond the heartbeat
- *   capacity an exchange over every owner opens with bucket fingerprints instead, and the peer's
- *   summaries of the buckets that differ take the digest's place (frame.ts), so replicas that
- *   agree trade one small frame each. When heartbeats show this replica is missing something of their owners, it pulls: the
- *   same exchange with the first of them (or the forwarding neighbour when that owner is not
- *   reachable), at most one per `syncBackoffMs`, so one pull gathers what several heartbeats
- *   pointed at. Beyond the heartbeat capacity a pull's digest lists just the wanted owners (no
- *   buckets), so its cost does not grow with the cluster (see #pullCoversAll). This node runs
- *   exchanges one at a time (sync-queue.ts), so each request's digest includes the previous
- *   answers. `syncWith` starts one at once.
+ *   holds differently, and this node answers with what the peer lacks. When heartbeats show this
+ *   replica is missing something of their owners, it pulls. Exchanges, answers and pulls are
+ *   driven by exchange.ts; `syncWith` starts one at once.
  * - Expiry: swept every `expiryIntervalMs` on this node's clock.
  * - Scale: each heartbeat recomputes the schedule from the live nodes this node counts
  *   (config.ts: beyond the heartbeat budget, intervals stretch and heartbeats sign a lease).
@@ -40,7 +33,7 @@ import {
   ProtocolViolationError,
   REJECTION_CLASS,
 } from '../membership/errors.ts'
-import { decodeFrame, encodeFrame, type FrameContent, packFrames } from '../membership/frame.ts'
+import { decodeFrame, type FrameContent, packFrames } from '../membership/frame.ts'
 import type { Signer } from '../membership/identity.ts'
 import type { MembershipLimits } from '../membership/limits.ts'
 import { LocalOwner, nextIncarnation } from '../membership/owner.ts'
@@ -57,10 +50,9 @@ import {
   heartbeatSchedule,
   type MeshConfig,
 } from './config.ts'
+import { Exchanges } from './exchange.ts'
 import { Leave } from './leave.ts'
-import { ReplyBudget } from './reply-budget.ts'
 import type { Scheduler } from './scheduler.ts'
-import { SyncQueue } from './sync-queue.ts'
 
 /** What a rejection (if any) makes of the frame that carried it (see REJECTION_CLASS). */
 function verdictOf(error: GossipSdError | undefined): FrameVerdict {
@@ -69,17 +61,11 @@ function verdictOf(error: GossipSdError | undefined): FrameVerdict {
   return rejection === 'forged' ? 'reject' : rejection === 'unacceptable' ? 'ignore' : 'accept'
 }
 
-/** How many sync backoffs an exchange may wait for its answer before the next one starts. */
-const SYNC_REPLY_WAIT_BACKOFFS = 4
-
 /**
  * Stretched heartbeat intervals are shortened by up to this fraction at random, so the owners of
  * a large cluster that started together do not heartbeat in lockstep bursts.
  */
 const STRETCHED_HEARTBEAT_JITTER = 0.1
-
-/** A pull covers every owner when at least 1/FULL_PULL_SHARE of the owners held are out of sync. */
-const FULL_PULL_SHARE = 4
 
 /** What a Mesh runs on: its transport, signer, clock and configuration. */
 export interface MeshInit {
@@ -142,8 +128,7 @@ export class Mesh implements DiscoveryNode {
   readonly #listeners = new Set<ChangeListener>()
   readonly #watchers = new Set<EventQueue<WatchEvent>>()
   readonly #timers: Array<() => void> = []
-  readonly #syncs: SyncQueue
-  readonly #replyBudget: ReplyBudget
+  readonly #exchanges: Exchanges
   readonly #stats = {
     framesReceived: 0,
     framesRejected: 0,
@@ -157,15 +142,6 @@ export class Mesh implements DiscoveryNode {
     answersRefused: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
-  /**
-   * Owners whose heartbeat showed this replica behind, with the neighbour that forwarded it: at
-   * most the heartbeat capacity of them (see #wantPull).
-   */
-  readonly #pullsWanted = new Map<string, string>()
-  /** A neighbour to compare every owner with, once more owners were behind than are listed. */
-  #pullEverythingFrom: string | undefined
-  #lastPullAt = Number.NEGATIVE_INFINITY
-  #pullScheduled = false
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY
   #schedule: HeartbeatSchedule
   #lastSweepAt = Number.NEGATIVE_INFINITY
@@ -193,16 +169,15 @@ export class Mesh implements DiscoveryNode {
       ...(init.openStatement === undefined ? {} : { openStatement: init.openStatement }),
       ...(init.ownerDirectory === undefined ? {} : { ownerDirectory: init.ownerDirectory }),
     })
-    this.#syncs = new SyncQueue(
-      (peer, owners) => this.syncWith(peer, owners),
-      init.scheduler,
-      SYNC_REPLY_WAIT_BACKOFFS * init.config.syncBackoffMs,
-    )
-    this.#replyBudget = new ReplyBudget(
-      init.config.replyBytesPerSecond,
-      init.config.replyBurstBytes,
-      init.scheduler,
-    )
+    this.#exchanges = new Exchanges({
+      replica: this.replica,
+      config: init.config,
+      scheduler: init.scheduler,
+      random: this.#random,
+      send: (peer, frames) => this.#sendFrames(peer, frames),
+      running: () => this.#state === 'running',
+      counters: this.#stats,
+    })
     this.#owner = new LocalOwner(
       init.signer,
       init.incarnation ?? nextIncarnation(init.scheduler.now()),
@@ -250,7 +225,7 @@ export class Mesh implements DiscoveryNode {
     )
     this.#every(
       () => this.#schedule.antiEntropyIntervalMs,
-      () => this.#syncWithRandomPeer(),
+      () => this.#exchanges.requestRandom(this.transport.peers()),
     )
     this.#heartbeat()
   }
@@ -388,26 +363,11 @@ export class Mesh implements DiscoveryNode {
   }
 
   /**
-   * Runs anti-entropy with one neighbour now: over every owner, or over `owners` only (opening
-   * with their summaries). Over every owner of a replica beyond the heartbeat capacity it opens
-   * with bucket fingerprints instead: a summary of every owner would grow with the cluster.
-   * Within it the summaries are small, and an exchange that opens with them brings what is
-   * missing in one round trip instead of two, which matters on lossy links.
+   * Runs anti-entropy with one neighbour now: over every owner, or over `owners` only (see
+   * exchange.ts).
    */
-  async syncWith(peer: string, owners?: readonly string[]): Promise<void> {
-    this.#stats.syncsStarted++
-    const set = this.replica.set
-    const frames =
-      owners === undefined && set.ownerCount > heartbeatCapacity(this.config)
-        ? [encodeFrame({ gossip: [], buckets: set.bucketDigest(), wantReply: false })]
-        : packFrames(
-            [],
-            this.scheduler.now(),
-            this.replica.limits.maxFrameBytes,
-            set.digest(owners),
-            true,
-          )
-    await this.#sendFrames(peer, frames)
+  syncWith(peer: string, owners?: readonly string[]): Promise<void> {
+    return this.#exchanges.syncWith(peer, owners)
   }
 
   /**
@@ -421,7 +381,7 @@ export class Mesh implements DiscoveryNode {
     }
     this.#state = 'stopping'
     for (const cancel of this.#timers) cancel()
-    this.#syncs.close()
+    this.#exchanges.close()
     for (const [key, spec] of this.#specs) {
       this.#specs.delete(key)
       this.#publish(
@@ -593,23 +553,16 @@ export class Mesh implements DiscoveryNode {
     this.#emit(this.replica.expire(now))
   }
 
-  #syncWithRandomPeer(): void {
-    const peers = this.transport.peers()
-    if (peers.length === 0) return
-    const peer = peers[Math.floor(this.#random() * peers.length) % peers.length] as string
-    this.#syncs.request(peer)
-  }
-
   #onPeer(event: PeerEvent): void {
     if (event.type === 'disconnected') {
       this.#leave?.disconnected(event.peer)
-      this.#replyBudget.forget(event.peer)
+      this.#exchanges.forget(event.peer)
     }
     if (this.#state !== 'running') return
     if (event.type !== 'connected') return
     if (this.#unannounced) void this.#announce()
     if (this.peerId > event.peer) return
-    const sync = (): void => this.#syncs.request(event.peer)
+    const sync = (): void => this.#exchanges.request(event.peer)
     // Just announced: so did every node that started with it, most likely. Waiting lets their
     // pushes land first, so the digest is current and the answer does not repeat them.
     const wait = this.#announcedAt + this.config.syncBackoffMs - this.scheduler.now()
@@ -657,7 +610,7 @@ export class Mesh implements DiscoveryNode {
       if (own?.owner === this.peerId && own.version.incarnation > this.owner.incarnation)
         this.#reincarnateAbove(own.version.incarnation)
       if (result.ownerOutOfSync !== undefined && result.ownerOutOfSync !== this.peerId)
-        this.#wantPull(result.ownerOutOfSync, from)
+        this.#exchanges.wantPull(result.ownerOutOfSync, from)
       const judged = verdictOf(result.error)
       if (judged === 'reject') {
         verdict = judged
@@ -668,127 +621,11 @@ export class Mesh implements DiscoveryNode {
     }
     this.#emit(changes)
     if (verdict === 'reject') return verdict
-    if (frame.buckets === undefined && frame.digest === undefined) {
-      // Nothing asked.
-    } else if (!this.#replyBudget.allows(from)) {
-      // Refused before computing the answer: its cost is what the budget bounds.
-      this.#stats.answersRefused++
-      if (frame.digest !== undefined && !frame.wantReply) this.#syncs.answered(from)
-    } else {
-      if (frame.buckets !== undefined) {
-        const answer = this.replica.set.bucketAnswer(frame.buckets)
-        this.#reply(from, [], answer, answer.covered !== undefined)
-      }
-      if (frame.digest !== undefined) this.#answerDigest(from, frame.digest, frame.wantReply)
-    }
+    this.#exchanges.answer(from, frame)
     // A leaving node still merges and answers (another leaver may wait for it) but pulls nothing.
     if (leave !== undefined) return verdict
-    if (this.#pullsWanted.size > 0 || this.#pullEverythingFrom !== undefined) this.#schedulePull()
+    this.#exchanges.pullWanted()
     return verdict
-  }
-
-  /**
-   * Notes an owner to pull, heard of from `from`. Past the heartbeat capacity of them, one
-   * exchange over every owner with `from` replaces the list: it opens with bucket fingerprints,
-   * smaller than a digest listing that many owners, and a node that starts into a large cluster
-   * (heartbeats outrunning registrations from thousands of owners) would otherwise list each.
-   */
-  #wantPull(owner: string, from: string): void {
-    if (this.#pullsWanted.size < heartbeatCapacity(this.config) || this.#pullsWanted.has(owner))
-      this.#pullsWanted.set(owner, from)
-    else this.#pullEverythingFrom = from
-  }
-
-  /**
-   * Sends the peer what its digest shows it lacks and, when it asks, this replica's summaries
-   * that differ from it. A digest that asks nothing ends this node's exchange with the peer.
-   * A digest answering this node's bucket digest (it covers buckets) is answered asking back
-   * for the peer's delta when any summary differs; otherwise the exchange ends there.
-   */
-  #answerDigest(from: string, digest: Digest, wantReply: boolean): void {
-    const set = this.replica.set
-    const delta = set.delta(digest)
-    let reply = wantReply ? set.differences(digest) : undefined
-    const opening = digest.covered !== undefined
-    if (opening && reply?.owners.length === 0) reply = undefined
-    if (delta.length > 0 || reply !== undefined)
-      this.#reply(from, delta, reply, opening && reply !== undefined)
-    if (!wantReply || (opening && reply === undefined)) this.#syncs.answered(from)
-  }
-
-  #reply(
-    peer: string,
-    entries: readonly Entry[],
-    digest: Digest | undefined,
-    wantReply: boolean,
-  ): void {
-    const frames = packFrames(
-      entries,
-      this.scheduler.now(),
-      this.replica.limits.maxFrameBytes,
-      digest,
-      wantReply,
-    )
-    let bytes = 0
-    for (const frame of frames) bytes += frame.byteLength
-    this.#replyBudget.spend(peer, bytes)
-    void this.#sendFrames(peer, frames).catch(() => undefined)
-  }
-
-  /** Pulls for one wanted owner now, or once `syncBackoffMs` has passed since the last pull. */
-  #schedulePull(): void {
-    if (this.#pullScheduled) return
-    const wait = this.#lastPullAt + this.config.syncBackoffMs - this.scheduler.now()
-    if (wait <= 0) {
-      this.#pullNext()
-      return
-    }
-    this.#pullScheduled = true
-    this.scheduler.setTimer(wait, () => {
-      this.#pullScheduled = false
-      if (this.#state === 'running') this.#pullNext()
-    })
-  }
-
-  /**
-   * Pulls from the first wanted owner still out of sync: it holds everything it vouched for.
-   * Falls back to the forwarding neighbour when that owner is not reachable. A scoped pull also
-   * lists the other wanted owners (a peer that heard their heartbeats most likely holds theirs
-   * too); those still out of sync after it are pulled from their own owners in turn. When more
-   * owners were behind than the list holds, one exchange over every owner replaces it.
-   */
-  #pullNext(): void {
-    const everyOwnerFrom = this.#pullEverythingFrom
-    if (everyOwnerFrom !== undefined) {
-      this.#pullEverythingFrom = undefined
-      this.#pullsWanted.clear()
-      this.#lastPullAt = this.scheduler.now()
-      this.#syncs.request(everyOwnerFrom)
-      return
-    }
-    for (const owner of this.#pullsWanted.keys())
-      if (this.replica.set.inSyncWith(owner)) this.#pullsWanted.delete(owner)
-    const [first] = this.#pullsWanted.keys()
-    if (first === undefined) return
-    const forwarder = this.#pullsWanted.get(first)
-    this.#pullsWanted.delete(first)
-    this.#lastPullAt = this.scheduler.now()
-    const scope = this.#pullCoversAll() ? undefined : [first, ...this.#pullsWanted.keys()]
-    this.#syncs.request(first, forwarder, scope)
-    if (this.#pullsWanted.size > 0) this.#schedulePull()
-  }
-
-  /**
-   * Whether a pull compares every owner. In a cluster within the heartbeat capacity the digest
-   * is small, and a full exchange with a peer that holds more also brings what the heartbeats
-   * still on their way would point at. Beyond it a full digest per pull would grow with the
-   * cluster, so a pull covers every owner only when a large share of those held are out of
-   * sync (a node back from isolation).
-   */
-  #pullCoversAll(): boolean {
-    const set = this.replica.set
-    if (set.ownerCount <= heartbeatCapacity(this.config)) return true
-    return set.unsyncedOwnerCount() * FULL_PULL_SHARE >= set.ownerCount
   }
 
   #emit(changes: readonly ServiceChange[]): void {
