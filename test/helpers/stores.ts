@@ -120,7 +120,14 @@ class ServerProcess implements StoreServer {
     this.#child = child
     child.stdout?.setEncoding('utf8').on('data', (s: string) => this.#keep(s))
     child.stderr?.setEncoding('utf8').on('data', (s: string) => this.#keep(s))
-    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()))
+    this.#exited = new Promise((resolve) => {
+      child.once('exit', () => resolve())
+      // A missing binary: say what to install (in the error below) instead of crashing the file.
+      child.once('error', (err) => {
+        this.#keep(`${err.message}: install Debian's etcd-server and zookeeper, as .ci/run does\n`)
+        resolve()
+      })
+    })
     try {
       await pollUntil(this.#ready, readyMs, `${this.#name} ready at ${this.endpoint}`)
     } catch (err) {
