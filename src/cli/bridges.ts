@@ -3,13 +3,15 @@
  *
  *   --bridge etcd=http://HOST:PORT [--bridge-layout go-kit|go-micro|biregister] [--bridge-prefix /services/]
  *   --bridge zookeeper=HOST:PORT [--bridge-prefix /services]
+ *   --bridge consul=http://HOST:PORT
  *
  * Layout and prefix apply to every bridge of the agent; each store kind has its default prefix
- * (etcd "/services/", ZooKeeper "/services"; go-micro's root is fixed).
+ * (etcd "/services/", ZooKeeper "/services"; go-micro's root is fixed; Consul has no prefix).
  */
 import {
   type Bridge,
   type BridgeStats,
+  consulBackend,
   createBridge,
   type EtcdLayoutName,
   etcdBackend,
@@ -32,7 +34,7 @@ export const BRIDGE_FLAGS: Readonly<Record<string, FlagSpec>> = {
     type: 'string',
     multiple: true,
     placeholder: 'STORE=ADDRESS',
-    help: 'mirror the mesh with a store both ways: etcd=http://HOST:PORT or zookeeper=HOST:PORT',
+    help: 'mirror the mesh with a store both ways: etcd=http://HOST:PORT, zookeeper=HOST:PORT or consul=http://HOST:PORT',
   },
   'bridge-layout': {
     type: 'string',
@@ -57,20 +59,22 @@ export function bridgeBackends(args: ParsedArgs): StoreBackend[] {
   const prefix = stringFlag(args, 'bridge-prefix')
   return listFlag(args, 'bridge').map((pair) => {
     const [kind, address] = splitPair(pair, '--bridge')
+    if ((kind === 'etcd' || kind === 'consul') && !/^https?:\/\/[^/]+\/?$/.test(address)) {
+      throw new UsageError(`--bridge ${kind}=${address}: expected http://HOST:PORT`)
+    }
     switch (kind) {
       case 'etcd':
-        if (!/^https?:\/\/[^/]+\/?$/.test(address)) {
-          throw new UsageError(`--bridge etcd=${address}: expected http://HOST:PORT`)
-        }
         return etcdBackend({
           endpoints: [address],
           layout: etcdLayout(layout as EtcdLayoutName, prefix ?? '/services/'),
         })
       case 'zookeeper':
         return zooKeeperBackend({ servers: address, path: prefix ?? '/services' })
+      case 'consul':
+        return consulBackend({ url: address })
       default:
         throw new UsageError(
-          `--bridge ${pair}: unknown store "${kind}" (etcd or zookeeper; consul is not yet available)`,
+          `--bridge ${pair}: unknown store "${kind}" (etcd, zookeeper or consul)`,
         )
     }
   })

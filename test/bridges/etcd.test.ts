@@ -4,7 +4,6 @@
  * shape (keys, values and leases exactly as go-kit writes them) or raw etcd calls.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import type { Etcd3 } from 'etcd3'
@@ -14,15 +13,15 @@ import { connectEtcd } from '../../src/compat/bridges/etcd/connect.ts'
 import { newGoKitEtcdClient } from '../../src/compat/bridges/etcd/gokit-client.ts'
 import { goKitLayout } from '../../src/compat/bridges/etcd/layouts.ts'
 import { etcd, type InstanceCache } from '../../src/compat/gokit/index.ts'
-import { REPO_ROOT } from '../helpers/agent-process.ts'
-import { withDeadline } from '../helpers/deadline.ts'
 import { type StoreServer, startEtcd } from '../helpers/stores.ts'
 import { bridgeCompliance } from './compliance.ts'
 import {
   etcdKeys,
   meshWake,
   sorted,
+  spawnBridgeProcess,
   startRealTimeMesh,
+  stateWake,
   until,
   type Wake,
   etcdWake as wakeOn,
@@ -148,13 +147,7 @@ describe('etcd bridge, go-kit layout', () => {
 describe('etcd bridge, outages and crashes', { timeout: 120_000 }, () => {
   it('a store killed mid-run and restarted ends with mesh and store in agreement', async () => {
     const prefix = freshPrefix()
-    let stateChanged: () => void = () => undefined
-    const bridgeWake: Wake = (callback) => {
-      stateChanged = callback
-      return () => {
-        stateChanged = () => undefined
-      }
-    }
+    const { wake: bridgeWake, onStateChange } = stateWake()
     const mesh = await startRealTimeMesh(2)
     const [bridgeNode, other] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0]]
     const bridge = createBridge(bridgeNode, {
@@ -165,7 +158,7 @@ describe('etcd bridge, outages and crashes', { timeout: 120_000 }, () => {
       }),
       initialBackoffMs: 50,
       maxBackoffMs: 500,
-      onStateChange: () => stateChanged(),
+      onStateChange,
     })
     try {
       const a = await other.register({ service: 'svc', id: 'a', addresses: ['10.0.0.1:1'] })
@@ -222,24 +215,8 @@ describe('etcd bridge, outages and crashes', { timeout: 120_000 }, () => {
 
   it("a crashed bridge's exports leave etcd when its lease ends", async () => {
     const prefix = freshPrefix()
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/fixtures/bridge-process.ts', 'etcd', server.endpoint, prefix, '2'],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    )
+    const child = await spawnBridgeProcess('etcd', server.endpoint, prefix, 2)
     try {
-      child.stdout.setEncoding('utf8')
-      let out = ''
-      await withDeadline(
-        new Promise<void>((resolve) => {
-          child.stdout.on('data', (chunk: string) => {
-            out += chunk
-            if (out.includes('ready')) resolve()
-          })
-        }),
-        20_000,
-        'the bridge process is ready',
-      )
       assert.equal((await storeKeys(prefix))[`${prefix}crash/c1`], '10.9.9.9:1')
       const exited = once(child, 'exit')
       process.kill(child.pid as number, 'SIGKILL')

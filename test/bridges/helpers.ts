@@ -2,13 +2,16 @@
  * Plumbing for the bridge tests: meshes on the system clock (the store is real, so time is),
  * over the in-memory network, and waiting for a condition woken by change feeds, with a deadline.
  */
+import { type ChildProcessByStdio, spawn } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import type { Etcd3 } from 'etcd3'
 import { generateSigner } from '../../src/membership/identity.ts'
 import { MemoryNetwork } from '../../src/memory/memory.ts'
 import { localMeshConfig } from '../../src/mesh/config.ts'
 import { Mesh } from '../../src/mesh/mesh.ts'
 import { systemScheduler } from '../../src/mesh/scheduler.ts'
-import { DeadlineError } from '../helpers/deadline.ts'
+import { REPO_ROOT } from '../helpers/agent-process.ts'
+import { DeadlineError, withDeadline } from '../helpers/deadline.ts'
 
 export interface RealTimeMesh {
   readonly nodes: Mesh[]
@@ -109,4 +112,53 @@ export function etcdWake(client: Etcd3, prefix: string): Wake {
 /** The keys and values under `prefix`, as a Go range read returns them. */
 export function etcdKeys(client: Etcd3, prefix: string): Promise<Record<string, string>> {
   return client.getAll().prefix(prefix).strings()
+}
+
+/** A Wake for a bridge's changes of state: give `onStateChange` to createBridge. */
+export function stateWake(): { wake: Wake; onStateChange: () => void } {
+  let changed: () => void = () => undefined
+  return {
+    wake: (callback) => {
+      changed = callback
+      return () => {
+        changed = () => undefined
+      }
+    },
+    onStateChange: () => changed(),
+  }
+}
+
+/**
+ * A bridge in a process of its own (test/fixtures/bridge-process.ts) exporting `crash/c1`,
+ * resolved once it printed "ready" (its export written).
+ */
+export async function spawnBridgeProcess(
+  kind: 'etcd' | 'zookeeper' | 'consul',
+  endpoint: string,
+  prefix: string,
+  ttlS: number,
+): Promise<ChildProcessByStdio<null, Readable, null>> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/fixtures/bridge-process.ts', kind, endpoint, prefix, String(ttlS)],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  child.stdout.setEncoding('utf8')
+  let out = ''
+  try {
+    await withDeadline(
+      new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk
+          if (out.includes('ready')) resolve()
+        })
+      }),
+      20_000,
+      'the bridge process is ready',
+    )
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
+  }
+  return child
 }

@@ -4,7 +4,6 @@
  * follow go-kit's sd/zk client (zk-go-style.ts).
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { type Bridge, createBridge } from '../../src/compat/bridges/core/bridge.ts'
@@ -12,11 +11,16 @@ import { zooKeeperBackend } from '../../src/compat/bridges/zookeeper/backend.ts'
 import { connect, type ZkClient } from '../../src/compat/bridges/zookeeper/client.ts'
 import { InstanceCache } from '../../src/compat/gokit/index.ts'
 import type { Mesh } from '../../src/membership/index.ts'
-import { REPO_ROOT } from '../helpers/agent-process.ts'
-import { withDeadline } from '../helpers/deadline.ts'
 import { type StoreServer, startZooKeeper } from '../helpers/stores.ts'
 import { bridgeCompliance } from './compliance.ts'
-import { meshWake, sorted, startRealTimeMesh, until, type Wake } from './helpers.ts'
+import {
+  meshWake,
+  sorted,
+  spawnBridgeProcess,
+  startRealTimeMesh,
+  stateWake,
+  until,
+} from './helpers.ts'
 import { childrenWake, deregister, entries, register } from './zk-go-style.ts'
 
 let server: StoreServer
@@ -160,48 +164,12 @@ describe('ZooKeeper bridge, go-kit layout', () => {
   })
 })
 
-/** A bridge in its own process (test/fixtures/bridge-process.ts), ready once it printed so. */
-async function bridgeProcess(path: string, sessionS: number): Promise<ReturnType<typeof spawn>> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'test/fixtures/bridge-process.ts',
-      'zookeeper',
-      server.endpoint,
-      path,
-      String(sessionS),
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  let out = ''
-  child.stdout?.setEncoding('utf8')
-  await withDeadline(
-    new Promise<void>((resolve) => {
-      child.stdout?.on('data', (chunk: string) => {
-        out += chunk
-        if (out.includes('ready')) resolve()
-      })
-    }),
-    20_000,
-    'the bridge process is ready',
-  )
-  return child
-}
-
 describe('ZooKeeper bridge, outages, crashes and expired sessions', { timeout: 120_000 }, () => {
   it('a server killed mid-run and restarted ends with mesh and store in agreement', async () => {
     const path = freshPath()
     const mesh = await startRealTimeMesh(2)
     const [bridgeNode, other] = mesh.nodes as [Mesh, Mesh]
-    let stateChanged: () => void = () => undefined
-    const bridgeWake: Wake = (callback) => {
-      stateChanged = callback
-      return () => {
-        stateChanged = () => undefined
-      }
-    }
+    const { wake: bridgeWake, onStateChange } = stateWake()
     const bridge = createBridge(bridgeNode, {
       backend: zooKeeperBackend({
         servers: server.endpoint,
@@ -211,7 +179,7 @@ describe('ZooKeeper bridge, outages, crashes and expired sessions', { timeout: 1
       }),
       initialBackoffMs: 50,
       maxBackoffMs: 500,
-      onStateChange: () => stateChanged(),
+      onStateChange,
     })
     try {
       const a = await other.register({ service: 'svc', id: 'a', addresses: ['10.7.0.1:1'] })
@@ -257,7 +225,7 @@ describe('ZooKeeper bridge, outages, crashes and expired sessions', { timeout: 1
 
   it("a crashed bridge's ephemerals leave when its session ends; after a session expires they are recreated", async () => {
     const path = freshPath()
-    const child = await bridgeProcess(path, 2)
+    const child = await spawnBridgeProcess('zookeeper', server.endpoint, path, 2)
     try {
       const values = (): Promise<string[]> => entries(zk, `${path}/crash`)
       assert.deepEqual(await values(), ['10.9.9.9:1'])

@@ -4,6 +4,14 @@
  *
  * @module gossip-sd/compat/bridges
  */
+
+export { ConsulRequestError } from './consul/api.ts'
+export {
+  CONSUL_BRIDGE_META,
+  CONSUL_MESH_META,
+  type ConsulBackendOptions,
+  consulBackend,
+} from './consul/backend.ts'
 export {
   type Bridge,
   type BridgeOptions,
