@@ -28,7 +28,7 @@
  *   index moves with registrations and deregistrations; a service's health query's index with
  *   that service's registrations and check status changes.
  * - `stop()` then `start()` (or `restart()`) is an agent restarted with its state lost: same
- *   port, no services, indexes starting low again (the case for which the documentation tells
+ *   port, no services, indexes starting low again (a case in which the documentation tells
  *   clients to reset an index that goes backwards).
  *
  * Not reproduced: ACLs, datacenters, namespaces, tags filtering, consistency modes, agent

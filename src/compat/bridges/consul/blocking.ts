@@ -8,7 +8,9 @@
  * last one (a restored snapshot, a restarted agent that lost its state) resets the loop to 0, so
  * the next query answers at once with the new state instead of waiting for an index that is
  * already past. A failed query is retried after a backoff (doubling, capped, jittered) so an
- * agent that is down is not hammered; the first answer after it resets the backoff.
+ * agent that is down is not hammered, and from index 0: an agent that comes back may have
+ * restarted with its state lost, and a query held at the old index would wait out its whole
+ * `wait` before saying so. The first answer after a failure resets the backoff.
  */
 import type { Blocking, BlockingParams } from './api.ts'
 
@@ -51,6 +53,7 @@ export function blockingLoop<T>(
         if (!signal.aborted) onAnswer(answer.body)
       } catch (err) {
         if (signal.aborted) return
+        index = 0
         onError(err instanceof Error ? err : new Error(String(err)))
         await abortableDelay(backoffMs * (0.75 + Math.random() / 2), signal)
         backoffMs = Math.min(backoffMs * 2, options.maxBackoffMs)
