@@ -1,5 +1,5 @@
 /** Per-process resource counters from Linux /proc: CPU time, bytes written, resident memory. */
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 
 /** Clock ticks per second of /proc/<pid>/stat times (getconf CLK_TCK; 100 on Linux). */
 const TICKS_PER_SECOND = 100
@@ -13,17 +13,21 @@ export interface ProcSample {
   at: number
 }
 
+/** User plus system CPU time in ms from the text of a /proc stat file (a process's or a thread's). */
+function cpuMsOf(stat: string): number {
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND
+}
+
 export async function sampleProcess(pid: number): Promise<ProcSample> {
   const [stat, io] = await Promise.all([
     readFile(`/proc/${pid}/stat`, 'utf8'),
     readFile(`/proc/${pid}/io`, 'utf8'),
   ])
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const ticks = Number(fields[11]) + Number(fields[12])
   const wchar = /^wchar: (\d+)$/m.exec(io)
   return {
-    cpuMs: (ticks * 1000) / TICKS_PER_SECOND,
+    cpuMs: cpuMsOf(stat),
     writtenBytes: wchar === null ? 0 : Number(wchar[1]),
     at: performance.now(),
   }
@@ -47,4 +51,21 @@ export async function residentBytes(pid: number): Promise<number> {
   const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status)
   if (rss === null) throw new Error(`no VmRSS for process ${pid}`)
   return Number(rss[1]) * 1024
+}
+
+/**
+ * CPU time in ms of a process's threads: the main thread (`main`: its thread ID is the process
+ * ID) and the others summed by name (Node 22 names most of its pool threads `node`, as the main
+ * thread; `libuv-worker` threads run file system and crypto work).
+ */
+export async function threadCpuMs(pid: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined)
+    if (stat === undefined) continue
+    const name =
+      Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    out.set(name, (out.get(name) ?? 0) + cpuMsOf(stat))
+  }
+  return out
 }

@@ -92,7 +92,9 @@ export async function spawnAgent(
   const ready = await Promise.race([
     events.waitFor((e) => e.type === 'ready', readyMs, `agent ${child.pid} ready line`),
     exitedEarly,
-  ])
+  ]).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : err}; its stderr:\n${stderr}`)
+  })
   if (ready.type !== 'ready') throw new Error('unreachable: waited for the ready line')
   return {
     pid: child.pid as number,
