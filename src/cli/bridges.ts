@@ -20,33 +20,9 @@ import {
   zooKeeperBackend,
 } from '../compat/bridges/index.ts'
 import type { DiscoveryNode } from '../contract.ts'
-import {
-  type FlagSpec,
-  listFlag,
-  type ParsedArgs,
-  splitPair,
-  stringFlag,
-  UsageError,
-} from './args.ts'
+import { listFlag, type ParsedArgs, splitPair, stringFlag, UsageError } from './args.ts'
 
-export const BRIDGE_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  bridge: {
-    type: 'string',
-    multiple: true,
-    placeholder: 'STORE=ADDRESS',
-    help: 'mirror the mesh with a store both ways: etcd=http://HOST:PORT, zookeeper=HOST:PORT or consul=http://HOST:PORT',
-  },
-  'bridge-layout': {
-    type: 'string',
-    placeholder: 'go-kit|go-micro|biregister',
-    help: 'how Go code lays instances out in etcd (default go-kit)',
-  },
-  'bridge-prefix': {
-    type: 'string',
-    placeholder: 'PREFIX',
-    help: 'etcd key prefix (default /services/) or ZooKeeper path (default /services)',
-  },
-}
+export { BRIDGE_FLAGS } from './bridge-flags.ts'
 
 const LAYOUTS: readonly EtcdLayoutName[] = ['go-kit', 'go-micro', 'biregister']
 

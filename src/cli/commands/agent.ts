@@ -18,7 +18,7 @@ import {
   stringFlag,
   UsageError,
 } from '../args.ts'
-import { BRIDGE_FLAGS, bridgeBackends, startBridges } from '../bridges.ts'
+import { BRIDGE_FLAGS, wantsBridges } from '../bridge-flags.ts'
 import type { Command } from '../command.ts'
 import { startControlServer } from '../control-server.ts'
 import { defaultEndpoint, formatEndpoint, parseEndpoint } from '../endpoint.ts'
@@ -137,10 +137,14 @@ function warnings(options: NodeOptions): string[] {
   ]
 }
 
+/** What an agent without --bridge runs beside its node. */
+const NO_BRIDGES = { stats: () => [], close: async () => undefined }
+
 async function runAgent(args: ParsedArgs): Promise<number> {
   const options = nodeOptions(args)
   const registrations = registrationSpecs(args, options)
-  const backends = bridgeBackends(args)
+  const bridgeModule = wantsBridges(args) ? await import('../bridges.ts') : undefined
+  const backends = bridgeModule?.bridgeBackends(args) ?? []
   const controlFlag = stringFlag(args, 'control')
   const endpoint =
     controlFlag === undefined
@@ -166,9 +170,10 @@ async function runAgent(args: ParsedArgs): Promise<number> {
   }
   node.subscribe((changes) => deliver(() => output.changes(changes)))
   node.onPeerEvent((event) => deliver(() => output.peer(event)))
-  const bridges = startBridges(node, node.cluster, backends, (store, err) =>
-    process.stderr.write(`gossip-sd agent: bridge ${store}: ${err.message} (retrying)\n`),
-  )
+  const bridges =
+    bridgeModule?.startBridges(node, node.cluster, backends, (store, err) =>
+      process.stderr.write(`gossip-sd agent: bridge ${store}: ${err.message} (retrying)\n`),
+    ) ?? NO_BRIDGES
   let control: Awaited<ReturnType<typeof startControlServer>>
   try {
     control = await startControlServer(node, endpoint, {}, { bridges: () => bridges.stats() })
