@@ -18,6 +18,12 @@ export interface Scheduler {
 export const systemScheduler: Scheduler = {
   now: () => performance.timeOrigin + performance.now(),
   setTimer: (delayMs, fn) => {
+    // setTimeout waits at least 1 ms: a timer for "the next turn" (the push of what this turn
+    // signed) runs once the I/O already waiting is handled instead.
+    if (delayMs <= 0) {
+      const immediate = setImmediate(fn)
+      return () => clearImmediate(immediate)
+    }
     const timer = setTimeout(fn, delayMs)
     return () => clearTimeout(timer)
   },
