@@ -247,11 +247,26 @@ export class SimNetwork {
   attach(transport: SimTransport): void {
     const previous = this.#peerIds[transport.slot]
     if (previous !== undefined && previous !== '') this.#slotOf.delete(previous)
+    // A node back under a new identity is a new peer to its neighbours: they hear the old one
+    // leave now and the new one connect at the next refresh (liveness counts connected peers).
+    if (previous !== undefined && previous !== '' && previous !== transport.localPeer)
+      this.#dropEdgesOf(transport.slot)
     this.#transports[transport.slot] = transport
     this.#generation[transport.slot] = (this.#generation[transport.slot] as number) + 1
     this.#peerIds[transport.slot] = transport.localPeer
     this.#slotOf.set(transport.localPeer, transport.slot)
     this.#topologyChanged()
+  }
+
+  /** Forgets the slot's connections, telling the other ends it disconnected. */
+  #dropEdgesOf(slot: number): void {
+    for (const edge of [...this.#connected]) {
+      const a = edge >>> 16
+      const b = edge & 0xffff
+      if (a !== slot && b !== slot) continue
+      this.#connected.delete(edge)
+      this.#notify(a === slot ? b : a, slot, false)
+    }
   }
 
   /** Takes a slot off the network (a stop, or a crash when called directly). */

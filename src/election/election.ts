@@ -271,10 +271,26 @@ export class ElectionShell implements Election {
     const now = this.#node.scheduler.now()
     const quorum = this.#options.quorum
     if (quorum !== undefined) {
-      const has = this.#node.liveNodes().length >= majorityOf(quorum.expectedNodes)
+      const has = this.#quorumNodes() >= majorityOf(quorum.expectedNodes)
       this.#majoritySince = has ? (this.#majoritySince ?? now) : undefined
     }
     return now
+  }
+
+  /**
+   * The live nodes a quorum counts: this node and live connected neighbours, whose peer IDs
+   * their connections authenticated. Owners that neighbours vouch for count toward the
+   * cluster's size (`liveNodes()`), but a member can mint owner keys and vouch for a few, so a
+   * majority counts only nodes seen directly (quorum mode's clusters fit the heartbeat
+   * capacity, where nodes connect to each other).
+   */
+  #quorumNodes(): number {
+    const node = this.#node
+    const direct = new Set(node.peers())
+    direct.add(node.peerId)
+    let count = 0
+    for (const id of node.liveNodes()) if (direct.has(id)) count++
+    return count
   }
 
   /** Re-derives the leader of `service` and emits what changed; returns the leader named. */

@@ -15,6 +15,7 @@ export type RejectionCode =
   | 'ERR_REPLAYED'
   | 'ERR_OUT_OF_RANGE'
   | 'ERR_PROTOCOL'
+  | 'ERR_QUOTA'
 
 /**
  * What a rejection says of the peer that sent it, for drivers deciding whether to relay a frame
@@ -39,6 +40,7 @@ export const REJECTION_CLASS: Readonly<Record<RejectionCode, RejectionClass>> = 
   ERR_INVALID_ARGUMENT: 'unacceptable',
   ERR_OUT_OF_RANGE: 'unacceptable',
   ERR_REPLAYED: 'unacceptable',
+  ERR_QUOTA: 'unacceptable',
   ERR_STALE_VERSION: 'late',
 })
 
@@ -119,6 +121,18 @@ export class OutOfRangeError extends GossipSdError {
 export class ProtocolViolationError extends GossipSdError {
   constructor(message: string) {
     super('ERR_PROTOCOL', message)
+  }
+}
+
+/**
+ * Admitting a statement would pass a quota or the memory budget (admission.ts): owners one
+ * neighbour brought, records or bytes of one owner, or owners and bytes in total. Dropped and
+ * counted (`stats().quota`), not relayed; its sender is not blamed (honest relays of a flood send
+ * it too).
+ */
+export class QuotaExceededError extends GossipSdError {
+  constructor(message: string) {
+    super('ERR_QUOTA', message)
   }
 }
 

@@ -22,6 +22,25 @@ export interface MembershipLimits {
   maxTtlMs: number
   /** Largest frame a peer may send in one anti-entropy or gossip message. @default 8388608 (8 MiB) */
   maxFrameBytes: number
+  /**
+   * Owners a replica holds at most (admission.ts): past it, an owner nobody vouches for is
+   * refused, and one that is vouched for takes the place of the newest owner nobody vouches for.
+   * @default 32768
+   */
+  maxOwners: number
+  /** Bytes of signed statements a replica holds at most, with the same rule. @default 67108864 (64 MiB) */
+  maxBytes: number
+  /** Owners held that one neighbour brought (it forwarded their first statement here). @default 16384 */
+  maxOwnersPerPeer: number
+  /** Registrations and tombstones held of one owner. @default 1024 */
+  maxRecordsPerOwner: number
+  /** Bytes of signed statements held of one owner. @default 4194304 (4 MiB) */
+  maxBytesPerOwner: number
+  /**
+   * Owners one connected neighbour may vouch for (make count as live nodes here) beyond itself,
+   * per stretch of its heartbeats (admission.ts). @default 8
+   */
+  maxVouchesPerPeer: number
 }
 
 /** The limits every node applies unless configured otherwise. */
@@ -35,6 +54,12 @@ export const DEFAULT_LIMITS: Readonly<MembershipLimits> = Object.freeze({
   minTtlMs: 1000,
   maxTtlMs: 24 * 60 * 60 * 1000,
   maxFrameBytes: 8 * 1024 * 1024,
+  maxOwners: 32_768,
+  maxBytes: 64 * 1024 * 1024,
+  maxOwnersPerPeer: 16_384,
+  maxRecordsPerOwner: 1024,
+  maxBytesPerOwner: 4 * 1024 * 1024,
+  maxVouchesPerPeer: 8,
 })
 
 /** The default limits with `overrides` applied. */

@@ -44,6 +44,8 @@ export class OwnerTable {
   vouched: (HeartbeatStatement | undefined)[] = []
   vouchedAt = new Float64Array(0)
   liveCount = new Int32Array(0)
+  /** Bytes of the signed statements held (heartbeat, registrations, tombstones): see statementBytes. */
+  bytes = new Float64Array(0)
   /** A lower bound of the owner's next expiry time; NaN when unknown. */
   deadline = new Float64Array(0)
   /** The last `delta` call whose remote digest listed the owner (the call count wraps at 2³²). */
@@ -107,6 +109,7 @@ export class OwnerTable {
     this.vouched[slot] = undefined
     this.vouchedAt[slot] = Number.NaN
     this.liveCount[slot] = 0
+    this.bytes[slot] = 0
     this.deadline[slot] = Number.POSITIVE_INFINITY
     this.listedIn[slot] = 0
     this.#prev[slot] = this.#tail
@@ -142,6 +145,7 @@ export class OwnerTable {
     this.heartbeatSeenAt = grown(this.heartbeatSeenAt, capacity)
     this.vouchedAt = grown(this.vouchedAt, capacity)
     this.liveCount = grown(this.liveCount, capacity)
+    this.bytes = grown(this.bytes, capacity)
     this.deadline = grown(this.deadline, capacity)
     this.listedIn = grown(this.listedIn, capacity)
     this.incarnation = grownList(this.incarnation, capacity, 0n)

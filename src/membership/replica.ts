@@ -11,6 +11,7 @@
  * function of the signed bytes, so a cache shared by every replica is exact.
  */
 
+import { Admission, emptyQuotaStats, type QuotaStats } from './admission.ts'
 import { bytesEqual } from './bytes.ts'
 import {
   GossipSdError,
@@ -42,6 +43,8 @@ export interface ReplicaOptions extends ServiceSetOptions {
   verifyCacheSize?: number
   /** Replaces the per-replica verify cache (for drivers that share one across replicas). @default undefined */
   openStatement?: StatementOpener
+  /** This node's own owner ID: admission never refuses or evicts it (admission.ts). @default none */
+  self?: string
 }
 
 /** What became of a received statement. */
@@ -71,6 +74,8 @@ export interface ReplicaStats {
   /** Bad signatures recognised as ones that failed before, without verifying again. */
   knownBadSignatures: number
   rejected: Record<RejectionCode, number>
+  /** Refusals by quota and evictions (admission.ts); each refusal is also an ERR_QUOTA rejection. */
+  quota: QuotaStats
 }
 
 export function emptyRejectionCounts(): Record<RejectionCode, number> {
@@ -86,6 +91,7 @@ export function emptyRejectionCounts(): Record<RejectionCode, number> {
     ERR_REPLAYED: 0,
     ERR_OUT_OF_RANGE: 0,
     ERR_PROTOCOL: 0,
+    ERR_QUOTA: 0,
   }
 }
 
@@ -100,6 +106,8 @@ const FAILED_CACHE_SIZE = 4096
  */
 export class Replica {
   readonly set: ServiceSet
+  /** Quotas, the memory budget and vouching (admission.ts). */
+  readonly admission: Admission
   readonly limits: MembershipLimits
   readonly domain: SigningDomain
   readonly stats: ReplicaStats = {
@@ -109,6 +117,7 @@ export class Replica {
     expiredOnArrival: 0,
     knownBadSignatures: 0,
     rejected: emptyRejectionCounts(),
+    quota: emptyQuotaStats(),
   }
   readonly #verified = new Map<string, Statement>()
   readonly #failed: FailedVerifications
@@ -116,23 +125,38 @@ export class Replica {
   readonly #openStatement: StatementOpener | undefined
 
   constructor(options: ReplicaOptions = {}) {
-    this.set = new ServiceSet(options)
+    this.set = new ServiceSet({ ...options, onForget: (id) => this.admission.forget(id) })
     this.limits = resolveLimits(options.limits)
+    const self = options.self ?? ''
+    this.admission = new Admission(() => self, this.set, this.limits)
+    this.stats.quota = this.admission.stats
     this.domain = signingDomain(options.cluster ?? 'default')
     this.#verifyCacheSize = options.verifyCacheSize ?? 16384
     this.#failed = new FailedVerifications(Math.min(this.#verifyCacheSize, FAILED_CACHE_SIZE))
     this.#openStatement = options.openStatement
   }
 
-  /** Verifies and merges one gossiped statement received at `now` (this replica's clock). */
-  receive(gossip: wire.Gossip, now: number): ReceiveResult {
+  /**
+   * Verifies and merges one gossiped statement received at `now` (this replica's clock),
+   * forwarded by the neighbour `from` (admission.ts: its quotas; undefined for none).
+   */
+  receive(gossip: wire.Gossip, now: number, from?: string): ReceiveResult {
     let statement: Statement
     try {
       statement = this.#open(gossip.statement)
     } catch (err) {
       return this.reject(err)
     }
-    return this.applyVerified(statement, gossip.ageMs, now)
+    const admitted = this.admission.check(statement, from)
+    if (admitted.error !== undefined) {
+      const refused = this.reject(admitted.error, statement)
+      return admitted.changes.length === 0 ? refused : { ...refused, changes: admitted.changes }
+    }
+    const result = this.applyVerified(statement, gossip.ageMs, now)
+    this.admission.merged(statement, from)
+    return admitted.changes.length === 0
+      ? result
+      : { ...result, changes: [...admitted.changes, ...result.changes] }
   }
 
   /**

@@ -118,6 +118,11 @@ export interface ServiceSetOptions {
    * simulator) shares one. @default a directory of this set's own
    */
   ownerDirectory?: OwnerDirectory
+  /**
+   * Called with the ID of each owner this set forgets (nothing of it left, or evicted), so a
+   * driver's bookkeeping per owner (admission.ts) ends with it. @default none
+   */
+  onForget?: (ownerId: string) => void
 }
 
 const NO_CHANGES: readonly ServiceChange[] = Object.freeze([])
@@ -127,6 +132,9 @@ export class ServiceSet {
   readonly ownerRetentionMs: number
   /** Registrations and tombstones held, over all owners. */
   #size = 0
+  /** Bytes of every signed statement held (see statementBytes). */
+  #bytes = 0
+  readonly #onForget: ((ownerId: string) => void) | undefined
   readonly #owners: OwnerTable
   /** Each owner's registrations and tombstones, listed by owner slot. */
   readonly #entries = new EntryLists()
@@ -142,6 +150,7 @@ export class ServiceSet {
 
   constructor(options: ServiceSetOptions = {}) {
     this.ownerRetentionMs = options.ownerRetentionMs ?? 600_000
+    this.#onForget = options.onForget
     this.#owners = new OwnerTable(options.ownerDirectory)
     this.#deadlines = new Deadlines(this.#owners)
     this.#digests = new SetDigests({
@@ -197,9 +206,7 @@ export class ServiceSet {
         owners.deadline[owner] = deadline
       }
       if (this.#entries.count(owner) === 0 && owners.heartbeat[owner] === undefined) {
-        this.#buckets.xorOwner(this.#keyOf(owner), owners.incarnation[owner] as bigint)
-        this.#sums.forget(owner)
-        owners.remove(owner)
+        this.#forget(owner)
       } else if ((owners.deadline[owner] as number) < nextDue) {
         nextDue = owners.deadline[owner] as number
       }
@@ -580,6 +587,66 @@ export class ServiceSet {
     this.#deadlines.clear(owner)
   }
 
+  /** Forgets an owner holding nothing: its slot, digests and fingerprint. */
+  #forget(owner: number): void {
+    const owners = this.#owners
+    const id = owners.idOf(owner)
+    this.#buckets.xorOwner(this.#keyOf(owner), owners.incarnation[owner] as bigint)
+    this.#sums.forget(owner)
+    owners.remove(owner)
+    this.#onForget?.(id)
+  }
+
+  /**
+   * Drops everything held of an owner at once, its incarnation floor included (admission.ts
+   * evicts owners nobody vouches for to make room); returns the live instances it deleted.
+   */
+  evict(ownerId: string): ServiceChange[] {
+    const owner = this.#owners.slotOf(ownerId)
+    const changes: ServiceChange[] = []
+    if (owner === undefined) return changes
+    const entries = this.#entries
+    for (let e = entries.first(owner); e !== END; ) {
+      const next = entries.next(e)
+      const s = entries.statement(e)
+      this.#remove(owner, e)
+      if (s.kind === 'registration') changes.push({ type: 'deleted', instance: s.instance })
+      e = next
+    }
+    this.#setHeartbeat(owner, undefined, Number.NaN)
+    this.#owners.vouched[owner] = undefined
+    this.#deadlines.clear(owner)
+    this.#forget(owner)
+    return changes
+  }
+
+  /** Bytes of the signed statements held, over all owners. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** Bytes of the signed statements held of one owner. */
+  bytesOf(ownerId: string): number {
+    const owner = this.#owners.slotOf(ownerId)
+    return owner === undefined ? 0 : (this.#owners.bytes[owner] as number)
+  }
+
+  /** Registrations and tombstones held of one owner. */
+  recordsOf(ownerId: string): number {
+    const owner = this.#owners.slotOf(ownerId)
+    return owner === undefined ? 0 : this.#entries.count(owner)
+  }
+
+  /** True when this set holds anything of the owner. */
+  holds(ownerId: string): boolean {
+    return this.#owners.slotOf(ownerId) !== undefined
+  }
+
+  #addBytes(owner: number, bytes: number): void {
+    this.#owners.bytes[owner] = (this.#owners.bytes[owner] as number) + bytes
+    this.#bytes += bytes
+  }
+
   #remove(owner: number, e: number): void {
     const s = this.#entries.statement(e)
     if (s.kind === 'registration') this.#unindex(s)
@@ -593,6 +660,7 @@ export class ServiceSet {
     if (added) this.#sums.added(owner, s)
     else this.#sums.removed(owner, s)
     this.#buckets.xorStatement(this.#keyOf(owner), s.signed.signature)
+    this.#addBytes(owner, added ? statementBytes(s) : -statementBytes(s))
     if (s.kind === 'registration')
       this.#owners.liveCount[owner] = (this.#owners.liveCount[owner] as number) + (added ? 1 : -1)
   }
@@ -611,6 +679,13 @@ export class ServiceSet {
       if (before !== undefined) this.#buckets.xorStatement(key, before)
       if (after !== undefined) this.#buckets.xorStatement(key, after)
     }
+    const previous = owners.heartbeat[owner]
+    if (previous !== heartbeat)
+      this.#addBytes(
+        owner,
+        (heartbeat === undefined ? 0 : statementBytes(heartbeat)) -
+          (previous === undefined ? 0 : statementBytes(previous)),
+      )
     owners.heartbeat[owner] = heartbeat
     owners.heartbeatAt[owner] = refreshedAt
   }
@@ -664,6 +739,11 @@ export class ServiceSet {
     owners.vouched[owner] = owners.heartbeat[owner]
     owners.vouchedAt[owner] = owners.heartbeatAt[owner] as number
   }
+}
+
+/** What a statement costs the budget (admission.ts): its signed bytes, owner key and signature. */
+export function statementBytes(s: Statement): number {
+  return s.signed.body.byteLength + s.signed.owner.byteLength + s.signed.signature.byteLength
 }
 
 /** The join of two replicas' states, as a new set: every statement of both, merged. */

@@ -110,6 +110,8 @@ export interface MeshStats extends ReplicaStats {
   statementsHeld: number
   /** Owners the replica holds statements of now. */
   ownersHeld: number
+  /** Bytes of signed statements the replica holds now (what `MembershipLimits.maxBytes` bounds). */
+  bytesHeld: number
 }
 
 /** Receives every batch of changes to the service set, synchronously. */
@@ -166,6 +168,7 @@ export class Mesh implements DiscoveryNode {
       cluster: init.config.cluster,
       limits: init.config.limits,
       ownerRetentionMs: init.config.ownerRetentionMs,
+      self: init.signer.ownerId,
       ...(init.openStatement === undefined ? {} : { openStatement: init.openStatement }),
       ...(init.ownerDirectory === undefined ? {} : { ownerDirectory: init.ownerDirectory }),
     })
@@ -214,6 +217,7 @@ export class Mesh implements DiscoveryNode {
       onFrame: (from, frame, route) => this.#onFrame(from, frame, route),
       onPeer: (event) => this.#onPeer(event),
     })
+    for (const peer of this.transport.peers()) this.replica.admission.connected(peer)
     this.#lastSweepAt = this.scheduler.now()
     this.#every(
       () => this.#heartbeatDelay(),
@@ -337,8 +341,22 @@ export class Mesh implements DiscoveryNode {
     return this.transport.peers()
   }
 
+  /**
+   * Live nodes this node counts (for its heartbeat schedule and an election's quorum): owners
+   * alive by their heartbeats that it or a connected neighbour vouches for (admission.ts).
+   */
   liveNodes(): string[] {
-    return this.replica.set.liveOwners(this.scheduler.now(), this.config.defaultTtlMs)
+    const set = this.replica.set
+    const live = set.liveOwners(this.scheduler.now(), this.config.defaultTtlMs)
+    return this.replica.admission.vouchedLive(live, {
+      stretchFor: (nodes) =>
+        heartbeatSchedule(this.config, nodes).heartbeatIntervalMs / this.config.heartbeatIntervalMs,
+      stretchOf: (owner) => {
+        const heartbeat = set.ownerEntries(owner)[0]?.statement
+        const leaseMs = heartbeat?.kind === 'heartbeat' ? heartbeat.leaseMs : 0
+        return Math.max(1, leaseMs / this.config.defaultTtlMs)
+      },
+    })
   }
 
   heartbeatCapacity(): number {
@@ -356,9 +374,11 @@ export class Mesh implements DiscoveryNode {
     return {
       ...stats,
       rejected: { ...stats.rejected },
+      quota: { ...stats.quota },
       ...this.#stats,
       statementsHeld: set.size,
       ownersHeld: set.ownerCount,
+      bytesHeld: set.bytes,
     }
   }
 
@@ -557,7 +577,8 @@ export class Mesh implements DiscoveryNode {
     if (event.type === 'disconnected') {
       this.#leave?.disconnected(event.peer)
       this.#exchanges.forget(event.peer)
-    }
+      this.replica.admission.disconnected(event.peer)
+    } else this.replica.admission.connected(event.peer)
     if (this.#state !== 'running') return
     if (event.type !== 'connected') return
     if (this.#unannounced) void this.#announce()
@@ -604,7 +625,7 @@ export class Mesh implements DiscoveryNode {
     const changes: ServiceChange[] = []
     let verdict: FrameVerdict = 'accept'
     for (const gossip of frame.gossip) {
-      const result = this.replica.receive(gossip, now)
+      const result = this.replica.receive(gossip, now, from)
       if (result.changes.length > 0) changes.push(...result.changes)
       const own = result.statement
       if (own?.owner === this.peerId && own.version.incarnation > this.owner.incarnation)

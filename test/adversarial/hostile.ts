@@ -8,9 +8,11 @@
  * publish) and on the sync protocol, and signs with its own key or with keys it mints.
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks'
+import { encodeFrame } from '../../src/membership/frame.ts'
 import { generateSigner, type Signer, signingDomain } from '../../src/membership/identity.ts'
 import { resolveLimits } from '../../src/membership/limits.ts'
 import { LocalOwner } from '../../src/membership/owner.ts'
+import type { Statement } from '../../src/membership/statement.ts'
 import type { Transport } from '../../src/membership/transport.ts'
 import type { Mesh } from '../../src/mesh/mesh.ts'
 import { meshOf } from '../../src/node/gossip-node.ts'
@@ -112,6 +114,14 @@ export class Hostile {
 export function mintedOwner(cluster = CLUSTER, signer: Signer = generateSigner()): LocalOwner {
   const limits = resolveLimits()
   return new LocalOwner(signer, 1n, limits, 1500, signingDomain(cluster))
+}
+
+/** A push frame of `statements`, each reported `ageMs` old. */
+export function frameOf(statements: readonly Statement[], ageMs = 0): Uint8Array {
+  return encodeFrame({
+    gossip: statements.map((s) => ({ statement: s.signed, ageMs })),
+    wantReply: false,
+  })
 }
 
 export function connected(node: GossipNode, peer: string): Promise<void> {

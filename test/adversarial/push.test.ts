@@ -9,7 +9,6 @@ import type { GossipSub } from '@chainsafe/libp2p-gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { encodeFrame } from '../../src/membership/frame.ts'
 import { ServiceSet } from '../../src/membership/service-set.ts'
-import type { Statement } from '../../src/membership/statement.ts'
 import { meshOf } from '../../src/node/gossip-node.ts'
 import type { GossipNode } from '../../src/node/index.ts'
 import type { Libp2pTransport } from '../../src/node/libp2p-transport.ts'
@@ -18,6 +17,7 @@ import {
   type Cluster,
   eventLoopDelayDuring,
   flushedThrough,
+  frameOf,
   honestCluster,
   hostileMember,
   mintedOwner,
@@ -29,13 +29,6 @@ import {
 
 /** The local preset's TTL: a node blocked this long would expire live peers. */
 const TTL_MS = 1500
-
-function frameOf(statements: readonly Statement[], ageMs = 0): Uint8Array {
-  return encodeFrame({
-    gossip: statements.map((s) => ({ statement: s.signed, ageMs })),
-    wantReply: false,
-  })
-}
 
 function scoreOf(node: GossipNode, peer: string): number {
   const transport = meshOf(node).transport as Libp2pTransport

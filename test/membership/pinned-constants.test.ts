@@ -68,7 +68,14 @@ test('membership limits', () => {
     minTtlMs: 1000,
     maxTtlMs: 86_400_000,
     maxFrameBytes: 8_388_608,
+    maxOwners: 32_768,
+    maxBytes: 67_108_864,
+    maxOwnersPerPeer: 16_384,
+    maxRecordsPerOwner: 1024,
+    maxBytesPerOwner: 4_194_304,
+    maxVouchesPerPeer: 8,
   }
   for (const [name, value] of Object.entries(pinned))
     assert.equal(DEFAULT_LIMITS[name as keyof typeof pinned], value, name)
+  assert.deepEqual(Object.keys(DEFAULT_LIMITS).sort(), Object.keys(pinned).sort())
 })

@@ -1,0 +1,142 @@
+/**
+ * A hostile member (it holds the cluster key) minting owner keys on real TCP: a flood of fresh
+ * owners, each with a registration and a 24 h lease, and forged heartbeats toward a quorum.
+ * Honest nodes hold no more than their budget, relay none of the excess, keep counting the
+ * cluster they had (their heartbeat schedule and so their crash detection stay as they were),
+ * and a quorum counts only nodes seen directly.
+ */
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { createElection } from '../../src/election/index.ts'
+import { handoverDelayMs } from '../../src/election/quorum.ts'
+import type { LocalOwner } from '../../src/membership/owner.ts'
+import { ServiceSet } from '../../src/membership/service-set.ts'
+import type { Statement } from '../../src/membership/statement.ts'
+import { meshOf } from '../../src/node/gossip-node.ts'
+import { type GossipNode, generateSwarmKey } from '../../src/node/index.ts'
+import {
+  type Cluster,
+  eventLoopDelayDuring,
+  flushedThrough,
+  frameOf,
+  honestCluster,
+  hostileMember,
+  mintedOwner,
+  startNode,
+  until,
+  viewOf,
+} from './hostile.ts'
+
+/** The local preset's TTL and heartbeat interval. */
+const TTL_MS = 1500
+const HEARTBEAT_MS = 250
+const DAY_MS = 86_400_000
+
+/** Owners minted, registrations and heartbeats each: ten times what one neighbour may bring. */
+const FLOOD = 1500
+const LIMITS = { maxOwners: 300, maxOwnersPerPeer: 150, maxVouchesPerPeer: 2 }
+
+/**
+ * Each minted owner's registration of `service` (TTL 24 h) and a heartbeat vouching for it with
+ * a 24 h lease, the owner's creation time `createdAt`; in frames of 100 owners.
+ */
+function mintedFrames(
+  owners: readonly LocalOwner[],
+  service: string,
+  createdAt: number,
+): Uint8Array[] {
+  const set = new ServiceSet()
+  const statements: Statement[][] = []
+  for (const owner of owners) {
+    const registration = owner.register(
+      { service, id: 'x', addresses: ['10.0.0.1:1'], ttlMs: DAY_MS },
+      createdAt,
+    )
+    set.apply(registration, 0)
+    statements.push([registration, owner.heartbeat(set, DAY_MS)])
+  }
+  const frames: Uint8Array[] = []
+  for (let i = 0; i < statements.length; i += 100)
+    frames.push(frameOf(statements.slice(i, i + 100).flat()))
+  return frames
+}
+
+describe('adversarial: a member minting owners', () => {
+  const clusters: Cluster[] = []
+
+  after(async () => {
+    await Promise.all(clusters.flatMap((c) => c.nodes).map((n) => n.stop()))
+  })
+
+  it('a flood of fresh owners with 24 h leases is held within the budget, not relayed, and not counted as nodes', async (t) => {
+    const cluster = await honestCluster({ limits: LIMITS })
+    clusters.push(cluster)
+    const { a, b } = cluster
+    const h = await hostileMember(cluster)
+    const frames = mintedFrames(
+      Array.from({ length: FLOOD }, () => mintedOwner()),
+      'flood',
+      Date.now(),
+    )
+    const honest = { a: viewOf(a), b: viewOf(b) }
+    const heapBefore = process.memoryUsage().heapUsed
+    const delay = await eventLoopDelayDuring(async () => {
+      for (const frame of frames) await h.publish(frame)
+      // Each owner past what `h` may bring costs two refusals (registration and heartbeat).
+      await until(
+        () => a.stats().quota.peerOwners >= 2 * (FLOOD - LIMITS.maxOwnersPerPeer),
+        'the flood refused at a',
+      )
+      await flushedThrough(a, b, 'after-flood')
+    })
+    const sa = a.stats()
+    const sb = b.stats()
+    t.diagnostic(
+      `a holds ${sa.ownersHeld} owners, ${sa.bytesHeld} bytes; b ${sb.ownersHeld}, ${sb.bytesHeld}; ` +
+        `live nodes a ${a.liveNodes().length}, b ${b.liveNodes().length}; heap +${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB; ` +
+        `event loop max ${(delay.max / 1e6).toFixed(0)} ms`,
+    )
+    assert.ok(sa.ownersHeld <= LIMITS.maxOwners, `a holds ${sa.ownersHeld} owners`)
+    assert.ok(sa.ownersHeld <= LIMITS.maxOwnersPerPeer + 3, `a holds ${sa.ownersHeld} owners`)
+    assert.equal(sa.rejected.ERR_QUOTA, sa.quota.peerOwners)
+    // What a admitted reached b and fit b's quotas; nothing refused at a was relayed.
+    assert.ok(sb.ownersHeld <= sa.ownersHeld, `b holds ${sb.ownersHeld} owners`)
+    assert.equal(sb.rejected.ERR_QUOTA, 0)
+    // Counted as nodes: a, b, h and the two h vouches for; b: itself, a and two a vouches for.
+    assert.ok(a.liveNodes().length <= 3 + 2 * LIMITS.maxVouchesPerPeer, `${a.liveNodes().length}`)
+    assert.ok(b.liveNodes().length <= 2 + 2 * LIMITS.maxVouchesPerPeer, `${b.liveNodes().length}`)
+    for (const node of [a, b])
+      assert.equal(
+        meshOf(node).heartbeatSchedule.heartbeatIntervalMs,
+        HEARTBEAT_MS,
+        'heartbeats stretched',
+      )
+    assert.deepEqual({ a: viewOf(a), b: viewOf(b) }, honest)
+    assert.ok(delay.max / 1e6 < TTL_MS, `event loop blocked ${delay.max / 1e6} ms`)
+  })
+
+  it('forged heartbeats do not make a quorum: it counts only nodes seen directly', async () => {
+    const psk = generateSwarmKey()
+    const nodes: GossipNode[] = []
+    const a = await startNode({ psk }, nodes)
+    const cluster: Cluster = { psk, a, b: a, nodes }
+    clusters.push(cluster)
+    // Five expected: a and the hostile member are two; three minted owners would make five.
+    const election = createElection(a, { quorum: { expectedNodes: 5 } })
+    await a.register({ service: 'db', id: 'a', addresses: ['127.0.0.1:5'] })
+    const h = await hostileMember(cluster)
+    const minted = Array.from({ length: 3 }, () => mintedOwner())
+    for (const frame of mintedFrames(minted, 'other', Date.now())) await h.publish(frame)
+    // They arrive, and count toward the cluster's size (h vouches for up to 8): not its quorum.
+    await until(
+      () => minted.every((m) => a.liveNodes().includes(m.ownerId)),
+      'the forged heartbeats live at a',
+    )
+    // Past the wait a majority needs before naming anyone, nothing is named.
+    const startedAt = Date.now()
+    const window = handoverDelayMs(TTL_MS, { maxClockDriftRatio: 0.01 }) + 4 * HEARTBEAT_MS
+    await until(() => Date.now() - startedAt > window, 'the handover window')
+    assert.equal(election.leader('db'), undefined)
+    election.close()
+  })
+})
