@@ -23,7 +23,7 @@ export {
 // The limits register() checks a spec against, and the check itself (the CLI checks its flags).
 export { type MembershipLimits, resolveLimits } from './membership/limits.ts'
 export type { ServiceChange } from './membership/service-set.ts'
-export { validateInstance } from './membership/statement.ts'
+export { MAX_LEADER_TERM, validateInstance } from './membership/statement.ts'
 export type { PeerEvent } from './membership/transport.ts'
 export {
   type Instance,
@@ -86,6 +86,13 @@ export interface DiscoveryNode {
    * of any partition sees it. Quorum-mode election counts these.
    */
   liveNodes(): string[]
+  /**
+   * Whether this node vouches for `owner` now: itself, a connected neighbour, or an owner a
+   * neighbour answers for (src/membership/admission.ts); the election ranks the instances of
+   * such owners before any other, so an owner a member minted cannot lead. A node without it
+   * vouches for every owner.
+   */
+  vouches?(owner: string): boolean
   /**
    * Nodes this node's heartbeat settings serve before heartbeats are spaced out and leases
    * extended (MeshConfig.maxHeartbeatsPerSecond). Quorum mode requires its cluster to fit.

@@ -28,7 +28,7 @@ import type { DemotionReason, ElectionEvent, Leadership } from './events.ts'
 import { NO_LEADERSHIP, observe, type ServiceLeadership } from './leadership.ts'
 import type { ResolvedElectionOptions } from './options.ts'
 import { majorityOf } from './quorum.ts'
-import { leadershipId } from './term.ts'
+import { leadershipId, nextClaim } from './term.ts'
 
 /** Whether two named leaders are the same leadership (possibly with different terms). */
 function sameLeadership(a: Leadership | undefined, b: Leadership | undefined): boolean {
@@ -293,6 +293,18 @@ export class ElectionShell implements Election {
     return count
   }
 
+  /**
+   * The instances that may lead: those of owners the node vouches for, when there are any (an
+   * owner a member minted, with a creation time or a claim chosen to win, is not one of them);
+   * otherwise every live instance.
+   */
+  #eligible(live: Instance[]): Instance[] {
+    const node = this.#node
+    if (node.vouches === undefined) return live
+    const vouched = live.filter((i) => node.vouches?.(i.owner) === true)
+    return vouched.length > 0 ? vouched : live
+  }
+
   /** Re-derives the leader of `service` and emits what changed; returns the leader named. */
   #refresh(
     service: string,
@@ -300,7 +312,7 @@ export class ElectionShell implements Election {
     removed: ReadonlyMap<string, 'expired' | 'deleted'> = NOTHING_REMOVED,
   ): Leadership | undefined {
     const before = this.#services.get(service) ?? NO_LEADERSHIP
-    const live = this.#node.lookup(service)
+    const live = this.#eligible(this.#node.lookup(service))
     const quorum = this.#options.quorum
     const after = observe(before, {
       live,
@@ -342,7 +354,9 @@ export class ElectionShell implements Election {
       if (other.key !== instance.key) rival = Math.max(rival, other.leaderTerm)
     }
     const term =
-      rival >= instance.leaderTerm && rival > 0 ? Math.max(leader.term, rival + 1) : leader.term
+      rival >= instance.leaderTerm && rival > 0
+        ? Math.max(leader.term, nextClaim(rival))
+        : leader.term
     if (term <= instance.leaderTerm || (this.#claims.get(instance.key) ?? 0) >= term) return
     const first = this.#claims.size === 0
     this.#claims.set(instance.key, term)

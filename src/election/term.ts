@@ -18,7 +18,7 @@
  * saw a claim the leader's owner has not seen (a higher claim that left during a partition) or
  * named a tentative term before a lower claim came back; that lasts until the next change.
  */
-import type { Instance } from '../contract.ts'
+import { type Instance, MAX_LEADER_TERM } from '../contract.ts'
 
 /** What an observer remembers to keep its terms monotonic. */
 export interface TermState {
@@ -43,9 +43,15 @@ export function nextTerm(
 ): TermState {
   const highest = Math.max(state.highest, liveClaims, leader?.leaderTerm ?? 0)
   if (leader === undefined) return highest === state.highest ? state : { term: state.term, highest }
-  const claimed = leader.leaderTerm > 0 && leader.leaderTerm === highest ? highest : highest + 1
+  const claimed =
+    leader.leaderTerm > 0 && leader.leaderTerm === highest ? highest : nextClaim(highest)
   const term = Math.max(state.term, claimed)
   return term === state.term && highest === state.highest ? state : { term, highest }
+}
+
+/** The term after `term`, never past MAX_LEADER_TERM: at the bound, claims tie (rules.ts breaks ties). */
+export function nextClaim(term: number): number {
+  return Math.min(term + 1, MAX_LEADER_TERM)
 }
 
 /** The highest claim among `instances` (0 for none). */

@@ -13,6 +13,7 @@ import type { MembershipLimits } from './limits.ts'
 import type { ServiceSet } from './service-set.ts'
 import {
   type HeartbeatStatement,
+  MAX_LEADER_TERM,
   type RegistrationStatement,
   signStatement,
   type TombstoneStatement,
@@ -71,8 +72,11 @@ export class LocalOwner {
   register(spec: InstanceSpec, now: number, leaderTerm?: number): RegistrationStatement {
     const ttlMs = spec.ttlMs ?? this.defaultTtlMs
     validateInstance({ ...spec, ttlMs }, this.limits)
-    if (leaderTerm !== undefined && !(Number.isSafeInteger(leaderTerm) && leaderTerm >= 0))
-      throw new InvalidArgumentError('leaderTerm must be a non-negative safe integer')
+    if (
+      leaderTerm !== undefined &&
+      !(Number.isInteger(leaderTerm) && leaderTerm >= 0 && leaderTerm <= MAX_LEADER_TERM)
+    )
+      throw new InvalidArgumentError(`leaderTerm must be an integer from 0 to ${MAX_LEADER_TERM}`)
     const key = instanceKey(this.ownerId, spec.service, spec.id)
     const createdAt = this.#createdAt.get(key) ?? Math.floor(now)
     const term = leaderTerm ?? this.#leaderTerm.get(key) ?? 0

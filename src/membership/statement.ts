@@ -63,6 +63,14 @@ export const OWNER_DIGEST_BYTES = 16
  */
 export const MAX_CREATED_AT_MS = 2 ** 43
 
+/**
+ * The highest leadership term a claim may carry: 2^31 − 1, a new leader every second for 68
+ * years. A claim above it is rejected (ERR_OUT_OF_RANGE), and the election never names a term
+ * beyond it (term.ts), so terms stay exact and cannot overflow. (Above it, the wire encoder
+ * wrote registrations that no longer decode: a claim of 2^31 came back with a TTL of 65 ms.)
+ */
+export const MAX_LEADER_TERM = 2 ** 31 - 1
+
 interface StatementBase {
   /** Owner peer ID. */
   readonly owner: string
@@ -268,8 +276,8 @@ function interpretBody(
     validateInstance(instance, limits)
     if (r.createdAt > BigInt(MAX_CREATED_AT_MS))
       throw new OutOfRangeError(`createdAt ${r.createdAt} is beyond ${MAX_CREATED_AT_MS}`)
-    if (r.leaderTerm > BigInt(Number.MAX_SAFE_INTEGER))
-      throw new OutOfRangeError(`leaderTerm ${r.leaderTerm} is beyond ${Number.MAX_SAFE_INTEGER}`)
+    if (r.leaderTerm > BigInt(MAX_LEADER_TERM))
+      throw new OutOfRangeError(`leaderTerm ${r.leaderTerm} is beyond ${MAX_LEADER_TERM}`)
     return { kind: 'registration', owner, version, signed, key: instance.key, instance }
   }
   if (body.tombstone !== undefined) {

@@ -144,6 +144,8 @@ export class Mesh implements DiscoveryNode {
     answersRefused: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
+  /** The owners liveNodes() gave at one instant, for vouches() (the election asks per instance). */
+  #vouched: { readonly at: number; readonly owners: ReadonlySet<string> } | undefined
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY
   #schedule: HeartbeatSchedule
   #lastSweepAt = Number.NEGATIVE_INFINITY
@@ -357,6 +359,13 @@ export class Mesh implements DiscoveryNode {
         return Math.max(1, leaseMs / this.config.defaultTtlMs)
       },
     })
+  }
+
+  /** Whether `owner` is among the live nodes this node counts (see liveNodes), as of this instant. */
+  vouches(owner: string): boolean {
+    const now = this.scheduler.now()
+    if (this.#vouched?.at !== now) this.#vouched = { at: now, owners: new Set(this.liveNodes()) }
+    return this.#vouched.owners.has(owner)
   }
 
   heartbeatCapacity(): number {

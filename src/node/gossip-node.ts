@@ -114,6 +114,10 @@ export class Libp2pGossipNode implements GossipNode {
     return this.mesh.liveNodes()
   }
 
+  vouches(owner: string): boolean {
+    return this.mesh.vouches(owner)
+  }
+
   heartbeatCapacity(): number {
     return this.mesh.heartbeatCapacity()
   }

@@ -7,14 +7,19 @@
  */
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { createElection } from '../../src/election/index.ts'
+import { createElection, type Election } from '../../src/election/index.ts'
 import { handoverDelayMs } from '../../src/election/quorum.ts'
+import { encodeFrame } from '../../src/membership/frame.ts'
+import { signingDomain } from '../../src/membership/identity.ts'
 import type { LocalOwner } from '../../src/membership/owner.ts'
 import { ServiceSet } from '../../src/membership/service-set.ts'
 import type { Statement } from '../../src/membership/statement.ts'
+import { MAX_LEADER_TERM } from '../../src/membership/statement.ts'
+import * as wire from '../../src/membership/wire.ts'
 import { meshOf } from '../../src/node/gossip-node.ts'
 import { type GossipNode, generateSwarmKey } from '../../src/node/index.ts'
 import {
+  CLUSTER,
   type Cluster,
   eventLoopDelayDuring,
   flushedThrough,
@@ -138,5 +143,69 @@ describe('adversarial: a member minting owners', () => {
     await until(() => Date.now() - startedAt > window, 'the handover window')
     assert.equal(election.leader('db'), undefined)
     election.close()
+  })
+
+  it('a minted owner with the oldest creation time or the highest claim does not lead; a claim past the bound is refused by name', async () => {
+    // No allowance: nothing the hostile member brings counts as vouched here.
+    const cluster = await honestCluster({ limits: { maxVouchesPerPeer: 0 } })
+    clusters.push(cluster)
+    const { a, b } = cluster
+    const elections = [a, b].map((n) => createElection(n))
+    const leaders = (): string[] =>
+      elections.map((e: Election) => {
+        const l = e.leader('web')
+        return l === undefined ? 'none' : `${l.instance.key}@${l.term}/${l.instance.leaderTerm}`
+      })
+    await until(() => {
+      const [x, y] = leaders()
+      return x === y && x !== 'none' && !(x as string).endsWith('/0')
+    }, 'a claimed leader agreed on')
+    const before = leaders()
+    const h = await hostileMember(cluster)
+    const [oldest, claimant, overflow] = [mintedOwner(), mintedOwner(), mintedOwner()]
+    const spec = { service: 'web', id: 'm', addresses: ['10.0.0.2:1'], ttlMs: DAY_MS }
+    const set = new ServiceSet()
+    const statements: Statement[] = []
+    for (const [owner, registration] of [
+      [oldest, oldest.register(spec, 1)],
+      [claimant, claimant.register(spec, 1, MAX_LEADER_TERM)],
+    ] as const) {
+      set.apply(registration, 0)
+      statements.push(registration, owner.heartbeat(set, DAY_MS))
+    }
+    // A claim past the bound (2^32), signed as LocalOwner would never sign it.
+    const body = wire.StatementBody.encode({
+      schema: 2,
+      owner: overflow.signer.publicKey,
+      incarnation: 1n,
+      counter: 1n,
+      registration: {
+        service: 'web',
+        serviceVersion: '',
+        instanceId: 'm',
+        addresses: ['10.0.0.3:1'],
+        metadata: new Map(),
+        endpoints: [],
+        createdAt: 1n,
+        ttlMs: DAY_MS,
+        leaderTerm: 2n * BigInt(MAX_LEADER_TERM + 1),
+      },
+    })
+    const forged = {
+      owner: overflow.signer.publicKey,
+      body,
+      signature: overflow.signer.sign(body, signingDomain(CLUSTER)),
+    }
+    const aBefore = a.stats()
+    await h.publish(frameOf(statements))
+    await h.publish(encodeFrame({ gossip: [{ statement: forged, ageMs: 0 }], wantReply: false }))
+    await until(() => a.lookup('web').length === 4, 'the minted instances held at a')
+    await until(
+      () => a.stats().rejected.ERR_OUT_OF_RANGE - aBefore.rejected.ERR_OUT_OF_RANGE === 1,
+      'the claim past the bound refused',
+    )
+    await flushedThrough(a, b, 'after-minted')
+    assert.deepEqual(leaders(), before)
+    for (const e of elections) e.close()
   })
 })
