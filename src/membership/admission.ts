@@ -163,7 +163,9 @@ export class Admission {
    */
   merged(statement: Statement, from: string | undefined): void {
     const owner = statement.owner
-    if (from === undefined || owner === this.#self() || !this.#set.holds(owner)) return
+    // A neighbour's own statements are vouched by its connection: it brought nobody.
+    if (from === undefined || owner === from || owner === this.#self() || !this.#set.holds(owner))
+      return
     const held = this.#admitted.get(owner)
     if (held !== undefined) {
       const sponsor = held.sponsor

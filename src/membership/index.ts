@@ -6,6 +6,13 @@
  */
 
 export { type ChangeListener, Mesh, type MeshInit, type MeshStats } from '../mesh/mesh.ts'
+export {
+  Admission,
+  type AdmissionVerdict,
+  emptyQuotaStats,
+  type QuotaStats,
+  type VouchingContext,
+} from './admission.ts'
 export type { BucketSet } from './buckets.ts'
 export * from './errors.ts'
 export { decodeFrame, encodeFrame, type FrameContent, gossipOf, packFrames } from './frame.ts'

@@ -21,7 +21,7 @@ const SELF = 0
 const LIMITS = {
   maxOwners: 5,
   maxBytes: 2400,
-  maxOwnersPerPeer: 3,
+  maxOwnersPerPeer: 2,
   maxRecordsPerOwner: 2,
   maxBytesPerOwner: 700,
   maxVouchesPerPeer: 1,
@@ -67,7 +67,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 test('admission: own and vouched owners are kept, the budget holds, refusals are counted', () => {
   const reached = emptyQuotaStats()
   fc.assert(
-    fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+    fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
       const self = (SIGNERS[SELF] as (typeof SIGNERS)[number]).ownerId
       const replica = new Replica({ self, limits: LIMITS })
       const set = replica.set
@@ -121,6 +121,7 @@ test('admission: own and vouched owners are kept, the budget holds, refusals are
       for (const reason of Object.keys(reached) as (keyof QuotaStats)[])
         reached[reason] += q[reason]
     }),
+    { numRuns: 400 },
   )
   // The budget is small enough that the generated runs reach every quota and evict.
   for (const [reason, count] of Object.entries(reached))
