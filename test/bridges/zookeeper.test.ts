@@ -20,6 +20,7 @@ import {
   startRealTimeMesh,
   stateWake,
   until,
+  type Wake,
 } from './helpers.ts'
 import { childrenWake, deregister, entries, register } from './zk-go-style.ts'
 
@@ -128,6 +129,42 @@ describe('ZooKeeper bridge, go-kit layout', () => {
     } finally {
       await bridge.close()
       await mesh.stop()
+    }
+  })
+
+  it('passes over an unchanged tree leave one watcher per path and still wake on a change', async () => {
+    const path = freshPath()
+    await register(zk, `${path}/orders`, 'instance', '10.0.0.1:80')
+    const backend = zooKeeperBackend({ servers: server.endpoint, path, callTimeoutMs: 1000 })
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'MaxListenersExceededWarning') warnings.push(warning)
+    }
+    process.on('warning', onWarning)
+    let woken = 0
+    const wakeListeners = new Set<() => void>()
+    const backendWake: Wake = (callback) => {
+      wakeListeners.add(callback)
+      return () => wakeListeners.delete(callback)
+    }
+    try {
+      await backend.open('gossip-sd', () => {
+        woken++
+        for (const callback of wakeListeners) callback()
+      })
+      // More passes than an emitter's default listener limit (10).
+      const before = (await backend.list()).length
+      // More passes than an emitter's default listener limit (10).
+      for (let pass = 0; pass < 30; pass++) assert.equal((await backend.list()).length, before)
+      await register(zk, `${path}/orders`, 'instance', '10.0.0.2:80')
+      await until(() => woken > 0, [backendWake], 15_000, 'a new child wakes the backend')
+      assert.equal((await backend.list()).length, before + 1)
+      // Warnings are emitted on the next turn.
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.deepEqual(warnings, [])
+    } finally {
+      process.off('warning', onWarning)
+      await backend.close()
     }
   })
 

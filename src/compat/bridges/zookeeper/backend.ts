@@ -83,9 +83,15 @@ class ZooKeeperBackend implements StoreBackend {
     await this.#connected()
   }
 
+  /**
+   * The one watcher every read leaves. The client keeps a watcher once per path and function, so
+   * passes over paths that never change add nothing; a new closure per pass would pile up.
+   */
+  readonly #watch = (): void => this.#onChange()
+
   async list(): Promise<StoreEntry[]> {
     const client = await this.#connected()
-    const watch = (): void => this.#onChange()
+    const watch = this.#watch
     const entries: StoreEntry[] = []
     const owners: string[] = []
     for (const service of await this.#children(client, this.#root, watch)) {
