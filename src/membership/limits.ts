@@ -30,7 +30,10 @@ export interface MembershipLimits {
   maxOwners: number
   /** Bytes of signed statements a replica holds at most, with the same rule. @default 67108864 (64 MiB) */
   maxBytes: number
-  /** Owners held that one neighbour brought (it forwarded their first statement here). @default 16384 */
+  /**
+   * Owners held that one neighbour brought (it forwarded their first statement here). A node of a
+   * cluster larger than this needs more than one neighbour (or a higher value). @default 4096
+   */
   maxOwnersPerPeer: number
   /** Registrations and tombstones held of one owner. @default 1024 */
   maxRecordsPerOwner: number
@@ -56,7 +59,7 @@ export const DEFAULT_LIMITS: Readonly<MembershipLimits> = Object.freeze({
   maxFrameBytes: 8 * 1024 * 1024,
   maxOwners: 32_768,
   maxBytes: 64 * 1024 * 1024,
-  maxOwnersPerPeer: 16_384,
+  maxOwnersPerPeer: 4096,
   maxRecordsPerOwner: 1024,
   maxBytesPerOwner: 4 * 1024 * 1024,
   maxVouchesPerPeer: 8,

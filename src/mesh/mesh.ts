@@ -144,8 +144,8 @@ export class Mesh implements DiscoveryNode {
     answersRefused: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
-  /** The owners liveNodes() gave at one instant, for vouches() (the election asks per instance). */
-  #vouched: { readonly at: number; readonly owners: ReadonlySet<string> } | undefined
+  /** The owners liveNodes() gave in one sweep interval, for vouches(). */
+  #vouched: { readonly period: number; readonly owners: ReadonlySet<string> } | undefined
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY
   #schedule: HeartbeatSchedule
   #lastSweepAt = Number.NEGATIVE_INFINITY
@@ -349,8 +349,13 @@ export class Mesh implements DiscoveryNode {
    */
   liveNodes(): string[] {
     const set = this.replica.set
-    const live = set.liveOwners(this.scheduler.now(), this.config.defaultTtlMs)
-    return this.replica.admission.vouchedLive(live, {
+    return this.#vouchedAmong(set.liveOwners(this.scheduler.now(), this.config.defaultTtlMs))
+  }
+
+  /** The owners of `owners` this node vouches for (admission.ts), in their order. */
+  #vouchedAmong(owners: readonly string[]): string[] {
+    const set = this.replica.set
+    return this.replica.admission.vouchedLive(owners, {
       stretchFor: (nodes) =>
         heartbeatSchedule(this.config, nodes).heartbeatIntervalMs / this.config.heartbeatIntervalMs,
       stretchOf: (owner) => {
@@ -361,10 +366,16 @@ export class Mesh implements DiscoveryNode {
     })
   }
 
-  /** Whether `owner` is among the live nodes this node counts (see liveNodes), as of this instant. */
+  /**
+   * Whether this node vouches for `owner` (admission.ts), among every owner it holds: liveness is
+   * the records' own TTLs' business, so a heartbeat late after a stall does not make a live
+   * leader ineligible. As of the current expiry sweep interval: the election asks for every
+   * instance it ranks, and one pass over the owners held serves a sweep interval.
+   */
   vouches(owner: string): boolean {
-    const now = this.scheduler.now()
-    if (this.#vouched?.at !== now) this.#vouched = { at: now, owners: new Set(this.liveNodes()) }
+    const period = Math.floor(this.scheduler.now() / this.config.expiryIntervalMs)
+    if (this.#vouched?.period !== period)
+      this.#vouched = { period, owners: new Set(this.#vouchedAmong(this.replica.set.owners())) }
     return this.#vouched.owners.has(owner)
   }
 

@@ -70,7 +70,7 @@ test('membership limits', () => {
     maxFrameBytes: 8_388_608,
     maxOwners: 32_768,
     maxBytes: 67_108_864,
-    maxOwnersPerPeer: 16_384,
+    maxOwnersPerPeer: 4096,
     maxRecordsPerOwner: 1024,
     maxBytesPerOwner: 4_194_304,
     maxVouchesPerPeer: 8,
