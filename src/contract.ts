@@ -87,13 +87,6 @@ export interface DiscoveryNode {
    */
   liveNodes(): string[]
   /**
-   * Whether this node vouches for `owner` now: itself, a connected neighbour, or an owner a
-   * neighbour answers for (src/membership/admission.ts); the election ranks the instances of
-   * such owners before any other, so an owner a member minted cannot lead. A node without it
-   * vouches for every owner.
-   */
-  vouches?(owner: string): boolean
-  /**
    * Nodes this node's heartbeat settings serve before heartbeats are spaced out and leases
    * extended (MeshConfig.maxHeartbeatsPerSecond). Quorum mode requires its cluster to fit.
    */

@@ -293,18 +293,6 @@ export class ElectionShell implements Election {
     return count
   }
 
-  /**
-   * The instances that may lead: those of owners the node vouches for, when there are any (an
-   * owner a member minted, with a creation time or a claim chosen to win, is not one of them);
-   * otherwise every live instance.
-   */
-  #eligible(live: Instance[]): Instance[] {
-    const node = this.#node
-    if (node.vouches === undefined) return live
-    const vouched = live.filter((i) => node.vouches?.(i.owner) === true)
-    return vouched.length > 0 ? vouched : live
-  }
-
   /** Re-derives the leader of `service` and emits what changed; returns the leader named. */
   #refresh(
     service: string,
@@ -312,7 +300,7 @@ export class ElectionShell implements Election {
     removed: ReadonlyMap<string, 'expired' | 'deleted'> = NOTHING_REMOVED,
   ): Leadership | undefined {
     const before = this.#services.get(service) ?? NO_LEADERSHIP
-    const live = this.#eligible(this.#node.lookup(service))
+    const live = this.#node.lookup(service)
     const quorum = this.#options.quorum
     const after = observe(before, {
       live,

@@ -199,15 +199,16 @@ export class Admission {
 
   /**
    * The owners of `live` (alive by their heartbeats) this node counts as live nodes: itself,
-   * connected neighbours, and the owners live neighbours vouch for, within their allowances
-   * (see the design comment). Owners keep the order of `live`.
+   * connected neighbours and owners first heard from themselves (a neighbour that has since
+   * left), and the owners live neighbours vouch for, within their allowances (see the design
+   * comment). Owners keep the order of `live`.
    */
   vouchedLive(live: readonly string[], context: VouchingContext): string[] {
     const liveSet = new Set(live)
     let direct = 0
     const byPeer = new Map<string, string[]>()
     for (const id of live) {
-      if (this.#isDirect(id)) {
+      if (this.#isDirect(id) || !this.#admitted.has(id)) {
         direct++
         continue
       }
@@ -242,7 +243,7 @@ export class Admission {
       taken.set(p, allowance[i] as number)
     })
     for (const id of live) {
-      if (this.#isDirect(id)) {
+      if (this.#isDirect(id) || !this.#admitted.has(id)) {
         out.push(id)
         continue
       }

@@ -144,8 +144,6 @@ export class Mesh implements DiscoveryNode {
     answersRefused: 0,
   }
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new'
-  /** The owners liveNodes() gave in one sweep interval, for vouches(). */
-  #vouched: { readonly period: number; readonly owners: ReadonlySet<string> } | undefined
   #lastHeartbeatAt = Number.NEGATIVE_INFINITY
   #schedule: HeartbeatSchedule
   #lastSweepAt = Number.NEGATIVE_INFINITY
@@ -364,19 +362,6 @@ export class Mesh implements DiscoveryNode {
         return Math.max(1, leaseMs / this.config.defaultTtlMs)
       },
     })
-  }
-
-  /**
-   * Whether this node vouches for `owner` (admission.ts), among every owner it holds: liveness is
-   * the records' own TTLs' business, so a heartbeat late after a stall does not make a live
-   * leader ineligible. As of the current expiry sweep interval: the election asks for every
-   * instance it ranks, and one pass over the owners held serves a sweep interval.
-   */
-  vouches(owner: string): boolean {
-    const period = Math.floor(this.scheduler.now() / this.config.expiryIntervalMs)
-    if (this.#vouched?.period !== period)
-      this.#vouched = { period, owners: new Set(this.#vouchedAmong(this.replica.set.owners())) }
-    return this.#vouched.owners.has(owner)
   }
 
   heartbeatCapacity(): number {

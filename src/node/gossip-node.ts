@@ -114,10 +114,6 @@ export class Libp2pGossipNode implements GossipNode {
     return this.mesh.liveNodes()
   }
 
-  vouches(owner: string): boolean {
-    return this.mesh.vouches(owner)
-  }
-
   heartbeatCapacity(): number {
     return this.mesh.heartbeatCapacity()
   }
