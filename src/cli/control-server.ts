@@ -31,7 +31,7 @@ import {
   type Refusal,
   refusal,
 } from './control-guard.ts'
-import { createToken, ensureRunDirectory, removeToken } from './control-token.ts'
+import { createToken, ensureRunDirectory, removeToken, sweepDeadAgents } from './control-token.ts'
 import { type ControlEndpoint, runDirectory } from './endpoint.ts'
 import { changeToJson, instanceToJson } from './json.ts'
 
@@ -62,6 +62,11 @@ export interface ControlServer {
   /** The endpoint actually bound (a TCP port 0 resolved). */
   readonly endpoint: ControlEndpoint
   readonly stats: ControlStats
+  /**
+   * The sweep of dead agents' tokens from the run directory, begun once the endpoint serves
+   * (see control-token.ts); never rejects. `close` waits for it.
+   */
+  readonly swept: Promise<void>
   close(): Promise<void>
 }
 
@@ -137,12 +142,15 @@ export async function startControlServer(
     await closeServer(server, bound)
     throw err
   }
+  const swept = inRunDirectory(bound) ? sweepDeadAgents().catch(() => undefined) : Promise.resolve()
   return {
     endpoint: bound,
     stats,
+    swept,
     close: async () => {
       context.election.close()
       await closeServer(server, bound)
+      await swept
     },
   }
 }
@@ -155,7 +163,7 @@ async function listen(server: Server, endpoint: ControlEndpoint): Promise<void> 
     })
     return
   }
-  if (dirname(endpoint.path) === runDirectory()) await ensureRunDirectory()
+  if (inRunDirectory(endpoint)) await ensureRunDirectory()
   await unlink(endpoint.path).catch(() => undefined)
   // The socket is created under a umask that leaves it 0600 from its first instant.
   const umask = process.umask(0o177)
@@ -168,6 +176,11 @@ async function listen(server: Server, endpoint: ControlEndpoint): Promise<void> 
     process.umask(umask)
   }
   await chmod(endpoint.path, 0o600)
+}
+
+/** A TCP endpoint's token, and a socket in the default place, live in the run directory. */
+function inRunDirectory(endpoint: ControlEndpoint): boolean {
+  return endpoint.kind === 'tcp' || dirname(endpoint.path) === runDirectory()
 }
 
 async function closeServer(server: Server, endpoint: ControlEndpoint): Promise<void> {

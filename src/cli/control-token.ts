@@ -9,8 +9,11 @@
  *
  * Every request must carry it (`authorization: Bearer TOKEN`); the client reads it for itself.
  * File permissions decide who can use the agent: whoever can read the token file. The file's
- * second line is the agent's pid: an agent starting in the run directory removes the tokens
- * (and default sockets) of agents that died without stopping, so kill -9s do not pile up.
+ * second line is the agent's pid: an agent serving in the run directory removes the tokens
+ * (and default sockets) of agents that died without stopping, so kill -9s do not pile up. That
+ * sweep reads every token there, four file operations each, and runs after the endpoint is up,
+ * never before: on a loaded host each operation waits for a turn of the CPU, and hundreds of
+ * tokens once held an agent's start for 10–50 s at 20 agents.
  */
 import { randomBytes } from 'node:crypto'
 import { lstat, mkdir, readdir, unlink } from 'node:fs/promises'
@@ -30,7 +33,7 @@ export function tokenPath(endpoint: ControlEndpoint): string {
     : join(runDirectory(), `${endpoint.host}-${endpoint.port}.token`)
 }
 
-/** Creates this user's run directory (0700) or checks the one that exists, and sweeps it. */
+/** Creates this user's run directory (0700) or checks the one that exists. */
 export async function ensureRunDirectory(): Promise<string> {
   const dir = runDirectory()
   await mkdir(dir, { mode: 0o700 }).catch((err: unknown) => {
@@ -44,12 +47,15 @@ export async function ensureRunDirectory(): Promise<string> {
     throw new InsecureFileError('control', `${dir} belongs to user ${info.uid}, not to ${uid}`)
   if ((info.mode & 0o077) !== 0)
     throw new InsecureFileError('control', `${dir} is open to group or others; chmod 700 it`)
-  await sweepDeadAgents(dir)
   return dir
 }
 
-/** Removes the tokens, and default sockets, that agents no longer alive left in `dir`. */
-async function sweepDeadAgents(dir: string): Promise<void> {
+/**
+ * Removes the tokens, and default sockets, that agents no longer alive left in the run
+ * directory (checked first, as ensureRunDirectory does).
+ */
+export async function sweepDeadAgents(): Promise<void> {
+  const dir = await ensureRunDirectory()
   for (const name of await readdir(dir)) {
     if (!name.endsWith('.token')) continue
     const path = join(dir, name)

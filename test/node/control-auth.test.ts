@@ -270,7 +270,15 @@ describe('control endpoint authentication', () => {
     const liveToken = join(dir, '127.0.0.1-1.token')
     await writeFile(liveToken, `y\n${process.pid}\n`, { mode: 0o600 })
     const another = await startControlServer(node, { kind: 'tcp', host: '127.0.0.1', port: 0 })
+    let swept = false
+    void another.swept.then(() => {
+      swept = true
+    })
+    // The endpoint serves before the sweep has read anything: on a loaded host a start that
+    // waited for it (hundreds of stale tokens, four file operations each) took 10–50 s.
+    assert.equal(swept, false, 'the start did not wait for the sweep')
     try {
+      await another.swept
       await assert.rejects(stat(`${staleSocket}.token`), /ENOENT/)
       await assert.rejects(stat(staleSocket), /ENOENT/)
       assert.ok((await stat(liveToken)).isFile(), 'a live agent keeps its token')
