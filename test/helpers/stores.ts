@@ -47,15 +47,20 @@ async function pollUntil(probe: () => Promise<boolean>, ms: number, what: string
   throw new DeadlineError(`timed out after ${ms} ms: ${what}`)
 }
 
+/** Bound on one readiness probe's socket: a server starting under load may accept and stay mute. */
+const PROBE_MS = 1000
+
 /** True once something accepts TCP connections on the port. */
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port })
+    socket.setTimeout(PROBE_MS, () => socket.destroy())
     socket.once('connect', () => {
       socket.destroy()
       resolve(true)
     })
-    socket.once('error', () => resolve(false))
+    socket.once('error', () => undefined) // 'close' follows
+    socket.once('close', () => resolve(false))
   })
 }
 
@@ -76,14 +81,17 @@ async function etcdHealthy(endpoint: string): Promise<boolean> {
 function zooKeeperOk(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port })
+    // A ZooKeeper that is still starting can take the connection and never answer nor close it
+    // (seen under load: the probe, and so the whole file, waited forever).
+    socket.setTimeout(PROBE_MS, () => socket.destroy())
     let reply = ''
     socket.setEncoding('utf8')
     socket.once('connect', () => socket.write('ruok'))
     socket.on('data', (chunk: string) => {
       reply += chunk
     })
+    socket.once('error', () => undefined) // 'close' follows
     socket.once('close', () => resolve(reply === 'imok'))
-    socket.once('error', () => resolve(false))
   })
 }
 
