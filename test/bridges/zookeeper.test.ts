@@ -8,10 +8,19 @@ import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { type Bridge, createBridge } from '../../src/compat/bridges/core/bridge.ts'
 import { zooKeeperBackend } from '../../src/compat/bridges/zookeeper/backend.ts'
-import { connect, type ZkClient } from '../../src/compat/bridges/zookeeper/client.ts'
+import {
+  CreateMode,
+  call,
+  connect,
+  Exception,
+  type ZkClient,
+  zkCode,
+} from '../../src/compat/bridges/zookeeper/client.ts'
 import { InstanceCache } from '../../src/compat/gokit/index.ts'
 import type { Mesh } from '../../src/membership/index.ts'
+import { withDeadline } from '../helpers/deadline.ts'
 import { type StoreServer, startZooKeeper } from '../helpers/stores.ts'
+import { startZkProxy, type ZkProxy } from '../helpers/zk-proxy.ts'
 import { bridgeCompliance } from './compliance.ts'
 import {
   meshWake,
@@ -294,6 +303,122 @@ describe('ZooKeeper bridge, outages, crashes and expired sessions', { timeout: 1
       )
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    }
+  })
+})
+
+describe('ZooKeeper client faults, through a proxy in front of the real server', () => {
+  /** A bridge whose backend reaches ZooKeeper through `proxy`, exporting svc/a. */
+  async function bridgedThrough(proxy: ZkProxy, sessionTimeoutMs = 10_000) {
+    const path = freshPath()
+    const mesh = await startRealTimeMesh(2)
+    const [bridgeNode, other] = mesh.nodes as [Mesh, Mesh]
+    const { wake, onStateChange } = stateWake()
+    const bridge = createBridge(bridgeNode, {
+      backend: zooKeeperBackend({
+        servers: proxy.endpoint,
+        path,
+        callTimeoutMs: 1000,
+        sessionTimeoutMs,
+      }),
+      initialBackoffMs: 50,
+      maxBackoffMs: 500,
+      onStateChange,
+    })
+    const storeValues = async (): Promise<string[]> =>
+      sorted(await entries(zk, `${path}/svc`).catch(() => []))
+    /** The store holds exactly `values` (svc's exports) and the bridge is live. */
+    const agree = (values: string[], also: () => boolean, what: string) =>
+      until(
+        async () =>
+          bridge.state === 'live' &&
+          also() &&
+          JSON.stringify(await storeValues()) === JSON.stringify(values),
+        [wake, childrenWake(zk, `${path}/svc`), meshWake(other)],
+        15_000,
+        what,
+        async () => ({ store: await storeValues(), bridge: bridge.stats() }),
+      )
+    await other.register({ service: 'svc', id: 'a', addresses: ['10.8.0.1:1'] })
+    await agree(['10.8.0.1:1'], () => true, 'the export before the fault')
+    return {
+      bridge,
+      other,
+      agree,
+      stop: async () => {
+        await bridge.close()
+        await mesh.stop()
+      },
+    }
+  }
+
+  it('a handshake answered after the connect deadline is never read (it was taken for a reply and threw)', async () => {
+    const proxy = await startZkProxy(server.endpoint)
+    try {
+      proxy.stallNext()
+      await assert.rejects(connect(proxy.endpoint, 30_000, 300), { code: 'ERR_ZOOKEEPER_TIMEOUT' })
+      await proxy.release()
+      await withDeadline(proxy.drained(), 15_000, 'the abandoned connection closes')
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('a reply with an error code no client knows is contained: the client is replaced and the bridge resyncs', async () => {
+    const proxy = await startZkProxy(server.endpoint)
+    const { bridge, other, agree, stop } = await bridgedThrough(proxy)
+    try {
+      proxy.corruptNextReply(0x7fff0000)
+      await other.register({ service: 'svc', id: 'b', addresses: ['10.8.0.2:1'] })
+      await agree(
+        ['10.8.0.1:1', '10.8.0.2:1'],
+        () => bridge.stats().backend?.protocolErrors === 1,
+        'the bridge back on a new session',
+      )
+      assert.ok((bridge.stats().backend?.sessions ?? 0) >= 2, 'a new session')
+    } finally {
+      await stop()
+      await proxy.close()
+    }
+  })
+
+  it('a connection that stops answering is replaced: calls are bounded, a new session resyncs', async () => {
+    const proxy = await startZkProxy(server.endpoint)
+    // A session that outlives the test's deadline: no expiry comes to the rescue
+    const { bridge, other, agree, stop } = await bridgedThrough(proxy, 30_000)
+    try {
+      proxy.stallOpen()
+      await other.register({ service: 'svc', id: 'b', addresses: ['10.8.0.2:1'] })
+      await agree(
+        ['10.8.0.1:1', '10.8.0.2:1'],
+        () => (bridge.stats().backend?.stalls ?? 0) >= 1,
+        'the bridge back on a new session',
+      )
+      assert.ok(proxy.opened >= 2, 'a new connection')
+    } finally {
+      await stop()
+      await proxy.close()
+    }
+  })
+
+  it('a reply torn by a dying connection leaves nothing behind for the next one', async () => {
+    const proxy = await startZkProxy(server.endpoint)
+    const client = await connect(proxy.endpoint, 30_000, 5000)
+    const node = `/torn-${paths++}`
+    const data = Buffer.alloc(2000, 'x')
+    try {
+      await call<string>('create', 5000, (done) =>
+        zk.create(node, data, CreateMode.PERSISTENT, done),
+      )
+      const read = () =>
+        call<Buffer | undefined>(`getData ${node}`, 5000, (done) => client.getData(node, done))
+      proxy.tearAfter(100)
+      await assert.rejects(read(), (err) => zkCode(err) === Exception.CONNECTION_LOSS)
+      // The library reconnects (same session) and the read is sent again on the new connection
+      assert.equal((await read())?.length, data.length)
+    } finally {
+      client.close()
+      await proxy.close()
     }
   })
 })

@@ -64,7 +64,14 @@ function bridgeLines(bridges: readonly BridgeStats[]): string[] {
     'bridges:',
     ...bridges.map(
       (b) =>
-        `  ${b.store}: ${b.state}, exported ${b.exported}, imported ${b.imported}, skipped ${b.skipped}, failures ${b.failures}${b.lastError === undefined || b.state === 'live' ? '' : ` (${b.lastError})`}`,
+        `  ${b.store}: ${b.state}, exported ${b.exported}, imported ${b.imported}, skipped ${b.skipped}, failures ${b.failures}${backendCounts(b)}${b.lastError === undefined || b.state === 'live' ? '' : ` (${b.lastError})`}`,
     ),
   ]
+}
+
+/** The backend's own counters, camelCase keys as words: ", sessions 2, protocol errors 1". */
+function backendCounts(b: BridgeStats): string {
+  return Object.entries(b.backend ?? {})
+    .map(([key, n]) => `, ${key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)} ${n}`)
+    .join('')
 }

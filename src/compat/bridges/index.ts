@@ -39,4 +39,5 @@ export {
   type ZooKeeperBackendOptions,
   zooKeeperBackend,
 } from './zookeeper/backend.ts'
-export { ZooKeeperTimeoutError } from './zookeeper/client.ts'
+export { ZooKeeperSessionExpiredError, ZooKeeperTimeoutError } from './zookeeper/client.ts'
+export { ZooKeeperProtocolError } from './zookeeper/containment.ts'

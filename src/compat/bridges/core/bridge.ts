@@ -51,6 +51,8 @@ export interface BridgeStats {
   readonly passes: number
   readonly failures: number
   readonly lastError?: string
+  /** The store backend's own counters (StoreBackend.counters), when it keeps any. */
+  readonly backend?: Readonly<Record<string, number>>
 }
 
 /** Options of createBridge: the store backend, the mesh name, retry backoff and callbacks. */
@@ -153,6 +155,7 @@ class StoreBridge implements Bridge {
       passes: this.#passes,
       failures: this.#failures,
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
+      ...(this.#backend.counters === undefined ? {} : { backend: this.#backend.counters() }),
     }
   }
 
@@ -181,9 +184,14 @@ class StoreBridge implements Bridge {
     this.#dirty = true
     if (this.#running !== undefined || this.#cancelRetry !== undefined) return
     if (this.#closed) return
-    this.#running = this.#loop().finally(() => {
-      this.#running = undefined
-    })
+    // The loop starts on the next microtask, once #running is set: a backend that reports a
+    // change from inside the loop's first, synchronous steps (a dropped session) must not start
+    // a second loop (seen: two sessions opened at once after a ZooKeeper restart).
+    this.#running = Promise.resolve()
+      .then(() => this.#loop())
+      .finally(() => {
+        this.#running = undefined
+      })
   }
 
   async #loop(): Promise<void> {

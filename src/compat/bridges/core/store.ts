@@ -59,4 +59,6 @@ export interface StoreBackend {
   remove(name: string): Promise<void>
   /** Withdraws every export (revokes the lease, ends the session) and disconnects. */
   close(): Promise<void>
+  /** The backend's own counters (e.g. ZooKeeper sessions opened, clients replaced), if any. */
+  counters?(): Readonly<Record<string, number>>
 }

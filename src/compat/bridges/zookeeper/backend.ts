@@ -14,17 +14,23 @@
  * the bridge's next pass recreates them. Watches are one-shot, so each listing sets them again.
  */
 import { type Instance, InvalidArgumentError } from '../../../contract.ts'
+import { mapBounded } from '../../../util/bounded.ts'
 import type { ExportEntry, StoreBackend, StoreEntry } from '../core/store.ts'
 import {
   CreateMode,
   call,
   connect,
   Exception,
+  isConnected,
   sessionHex,
   type ZkClient,
+  type ZkError,
   type ZkStat,
+  ZooKeeperSessionExpiredError,
+  ZooKeeperTimeoutError,
   zkCode,
 } from './client.ts'
+import { closeClient } from './containment.ts'
 
 /** Where bridges register their sessions. */
 export const ZK_MARKER_PATH = '/gossip-sd/bridges'
@@ -41,6 +47,16 @@ export interface ZooKeeperBackendOptions {
   readonly callTimeoutMs?: number
 }
 
+/** Child reads one pass keeps in flight at once. */
+const READS_IN_FLIGHT = 32
+
+/** One client and its session; `abort` fails its calls at once when it is replaced. */
+interface Live {
+  readonly client: ZkClient
+  readonly session: string
+  readonly abort: AbortController
+}
+
 class ZooKeeperBackend implements StoreBackend {
   readonly id: string
   readonly #servers: string
@@ -48,13 +64,16 @@ class ZooKeeperBackend implements StoreBackend {
   readonly #sessionTimeoutMs: number
   readonly #timeoutMs: number
   readonly #previousSessions = new Set<string>()
-  #client: ZkClient | undefined
-  #session = ''
+  #live: Live | undefined
+  #connecting: Promise<Live> | undefined
   #mesh = ''
   #onChange: () => void = () => undefined
   #closed = false
   /** When the live client lost its connection (undefined while connected). */
   #disconnectedAt: number | undefined
+  #sessions = 0
+  #stalls = 0
+  #protocolErrors = 0
 
   constructor(options: ZooKeeperBackendOptions) {
     const { servers, path, sessionTimeoutMs = 10_000, callTimeoutMs = 3000 } = options
@@ -83,6 +102,10 @@ class ZooKeeperBackend implements StoreBackend {
     await this.#connected()
   }
 
+  counters(): Readonly<Record<string, number>> {
+    return { sessions: this.#sessions, stalls: this.#stalls, protocolErrors: this.#protocolErrors }
+  }
+
   /**
    * The one watcher every read leaves. The client keeps a watcher once per path and function, so
    * passes over paths that never change add nothing; a new closure per pass would pile up.
@@ -90,58 +113,69 @@ class ZooKeeperBackend implements StoreBackend {
   readonly #watch = (): void => this.#onChange()
 
   async list(): Promise<StoreEntry[]> {
-    const client = await this.#connected()
-    const watch = this.#watch
-    const entries: StoreEntry[] = []
-    const owners: string[] = []
-    for (const service of await this.#children(client, this.#root, watch)) {
-      const parent = this.#child(service)
-      for (const name of await this.#children(client, parent, watch)) {
-        const read = await this.#data(client, `${parent}/${name}`, watch)
-        if (read === undefined) continue // deleted between the two reads
-        const [value, stat] = read
-        owners.push(sessionHex(stat.ephemeralOwner))
-        entries.push({ name: `${parent}/${name}`, value, ...this.#decode(service, name, value) })
-      }
-    }
+    const live = await this.#connected()
+    // Every service's children, and the registered sessions, read at once (bounded)
+    const [children, sessions] = await Promise.all([
+      this.#children(live, this.#root).then((services) =>
+        mapBounded(services, READS_IN_FLIGHT, async (service) => {
+          const parent = this.#child(service)
+          return (await this.#children(live, parent)).map((name) => ({ service, parent, name }))
+        }),
+      ),
+      this.#children(live, ZK_MARKER_PATH),
+    ])
+    const nodes = children.flat()
+    const [reads, markers] = await Promise.all([
+      mapBounded(nodes, READS_IN_FLIGHT, (n) => this.#data(live, `${n.parent}/${n.name}`)),
+      mapBounded(sessions, READS_IN_FLIGHT, (session) =>
+        this.#data(live, `${ZK_MARKER_PATH}/${session}`),
+      ),
+    ])
     const meshBySession = new Map<string, string>()
-    for (const session of await this.#children(client, ZK_MARKER_PATH, watch)) {
-      const read = await this.#data(client, `${ZK_MARKER_PATH}/${session}`, watch)
+    sessions.forEach((session, i) => {
+      const read = markers[i]
       if (read !== undefined) meshBySession.set(session, read[0])
-    }
-    return entries.map((entry, i) => {
-      const owner = owners[i] ?? ''
+    })
+    const entries: StoreEntry[] = []
+    nodes.forEach(({ service, parent, name }, i) => {
+      const read = reads[i]
+      if (read === undefined) return // deleted between the two reads
+      const [value, stat] = read
+      const owner = sessionHex(stat.ephemeralOwner)
       const exportedBy = meshBySession.get(owner)
       const held =
-        owner === this.#session
+        owner === live.session
           ? 'current'
           : this.#previousSessions.has(owner)
             ? 'previous'
             : undefined
-      return {
-        ...entry,
+      entries.push({
+        name: `${parent}/${name}`,
+        value,
+        ...this.#decode(service, name, value),
         ...(exportedBy === undefined ? {} : { exportedBy }),
         ...(held === undefined ? {} : { held }),
-      }
+      })
     })
+    return entries
   }
 
   async put(entry: ExportEntry): Promise<void> {
-    const client = await this.#connected()
+    const live = await this.#connected()
     const parent = entry.name.slice(0, entry.name.lastIndexOf('/'))
-    await call<string>(`mkdirp ${parent}`, this.#timeoutMs, (done) => client.mkdirp(parent, done))
+    await this.#call<string>(live, `mkdirp ${parent}`, (done) => live.client.mkdirp(parent, done))
     const data = Buffer.from(entry.value)
     try {
-      await call<string>(`create ${entry.name}`, this.#timeoutMs, (done) =>
-        client.create(entry.name, data, CreateMode.EPHEMERAL, done),
+      await this.#call<string>(live, `create ${entry.name}`, (done) =>
+        live.client.create(entry.name, data, CreateMode.EPHEMERAL, done),
       )
     } catch (err) {
       if (zkCode(err) !== Exception.NODE_EXISTS) throw err
-      const existing = await this.#data(client, entry.name, () => undefined)
+      const existing = await this.#data(live, entry.name, false)
       const owner = existing === undefined ? '' : sessionHex(existing[1].ephemeralOwner)
       if (!this.#previousSessions.has(owner)) {
-        await call<ZkStat>(`setData ${entry.name}`, this.#timeoutMs, (done) =>
-          client.setData(entry.name, data, -1, done),
+        await this.#call<ZkStat>(live, `setData ${entry.name}`, (done) =>
+          live.client.setData(entry.name, data, -1, done),
         )
         return
       }
@@ -152,20 +186,24 @@ class ZooKeeperBackend implements StoreBackend {
   }
 
   async remove(name: string): Promise<void> {
-    const client = await this.#connected()
+    const live = await this.#connected()
     try {
-      await call<void>(`remove ${name}`, this.#timeoutMs, (done) =>
-        client.remove(name, -1, (err) => done(err, undefined)),
+      await this.#call<void>(live, `remove ${name}`, (done) =>
+        live.client.remove(name, -1, (err) => done(err, undefined)),
       )
     } catch (err) {
       if (zkCode(err) !== Exception.NO_NODE) throw err
     }
   }
 
+  /** Ends the session (ZooKeeper deletes its ephemerals at once), within the call timeout. */
   async close(): Promise<void> {
     this.#closed = true
-    this.#client?.close() // ends the session: ZooKeeper deletes its ephemerals at once
-    this.#client = undefined
+    const live = this.#live
+    this.#live = undefined
+    if (live === undefined) return
+    live.abort.abort(new InvalidArgumentError('the ZooKeeper backend is closed'))
+    await closeClient(live.client, this.#timeoutMs)
   }
 
   #child(service: string): string {
@@ -183,65 +221,100 @@ class ZooKeeperBackend implements StoreBackend {
     return { spec: { service, id, addresses: [value] } }
   }
 
-  /** The live client; a new session (with its marker) when there is none or it expired. */
-  async #connected(): Promise<ZkClient> {
+  /** The live client; a new session (with its marker) when there is none or it was dropped. */
+  async #connected(): Promise<Live> {
     if (this.#closed) throw new InvalidArgumentError('the ZooKeeper backend is closed')
+    const live = this.#live
     const away = this.#disconnectedAt === undefined ? 0 : Date.now() - this.#disconnectedAt
     // Away for three call timeouts (or the whole session): start over with a new client and
     // session rather than wait on one that may never come back (seen after a server restart on
     // a loaded host); exports under the old session count as 'previous' and move to the new one.
-    if (
-      this.#client !== undefined &&
-      away > Math.min(this.#sessionTimeoutMs, 3 * this.#timeoutMs)
-    ) {
-      this.#dropSession(this.#client)
+    if (live !== undefined && away > Math.min(this.#sessionTimeoutMs, 3 * this.#timeoutMs)) {
+      this.#drop(live, new ZooKeeperTimeoutError('reconnect', away))
     }
-    if (this.#client !== undefined) return this.#client
-    const client = await connect(this.#servers, this.#sessionTimeoutMs, this.#timeoutMs)
-    const session = sessionHex(client.getSessionId())
+    if (this.#live !== undefined) return this.#live
+    // One session at a time, whoever asks
+    this.#connecting ??= this.#openSession().finally(() => {
+      this.#connecting = undefined
+    })
+    return this.#connecting
+  }
+
+  async #openSession(): Promise<Live> {
+    let live: Live | undefined
+    const client = await connect(this.#servers, this.#sessionTimeoutMs, this.#timeoutMs, (err) => {
+      this.#protocolErrors++
+      if (live !== undefined) this.#drop(live, err)
+    })
+    live = { client, session: sessionHex(client.getSessionId()), abort: new AbortController() }
     try {
       for (const path of [this.#root, ZK_MARKER_PATH]) {
-        await call<string>(`mkdirp ${path}`, this.#timeoutMs, (done) => client.mkdirp(path, done))
+        await this.#call<string>(live, `mkdirp ${path}`, (done) => client.mkdirp(path, done))
       }
-      const marker = `${ZK_MARKER_PATH}/${session}`
-      await call<string>(`create ${marker}`, this.#timeoutMs, (done) =>
+      const marker = `${ZK_MARKER_PATH}/${live.session}`
+      await this.#call<string>(live, `create ${marker}`, (done) =>
         client.create(marker, Buffer.from(this.#mesh), CreateMode.EPHEMERAL, done),
       )
+      if (this.#closed) throw new InvalidArgumentError('the ZooKeeper backend is closed')
     } catch (err) {
-      client.close()
+      live.abort.abort(err)
+      await closeClient(client, this.#timeoutMs)
       throw err
     }
-    client.on('expired', () => this.#dropSession(client))
+    const current = live
+    client.on('expired', () => this.#drop(current, new ZooKeeperSessionExpiredError()))
     client.on('disconnected', () => {
-      if (this.#client !== client) return
+      if (this.#live !== current) return
       this.#disconnectedAt ??= Date.now()
       this.#onChange()
     })
     client.on('connected', () => {
-      if (this.#client !== client) return
+      if (this.#live !== current) return
       this.#disconnectedAt = undefined
       this.#onChange()
     })
-    this.#client = client
-    this.#session = session
+    this.#sessions++
+    this.#live = current
     this.#disconnectedAt = undefined
-    return client
+    return current
   }
 
-  /** Forgets an expired session; the next call connects a new one (and its marker). */
-  #dropSession(client: ZkClient): void {
-    if (this.#client !== client) return
-    this.#previousSessions.add(this.#session)
-    this.#client = undefined
+  /**
+   * Replaces a client that expired, stalled, stayed away or sent what the library could not
+   * read: its calls fail now with `reason`, it is closed (within the call timeout), and the next
+   * call opens a new session whose pass recreates the exports and re-arms the watches.
+   */
+  #drop(live: Live, reason: Error): void {
+    if (this.#live !== live) return
+    this.#previousSessions.add(live.session)
+    this.#live = undefined
     this.#disconnectedAt = undefined
-    client.close()
+    live.abort.abort(reason)
+    void closeClient(live.client, this.#timeoutMs)
     this.#onChange()
   }
 
-  async #children(client: ZkClient, path: string, watch: () => void): Promise<string[]> {
+  /** One bounded call; a call that times out on a client that says it is connected drops it. */
+  async #call<T>(
+    live: Live,
+    what: string,
+    start: (done: (err: ZkError | null, value: T) => void) => void,
+  ): Promise<T> {
     try {
-      return await call<string[]>(`getChildren ${path}`, this.#timeoutMs, (done) =>
-        client.getChildren(path, watch, (err, children) => done(err, children)),
+      return await call<T>(what, this.#timeoutMs, start, live.abort.signal)
+    } catch (err) {
+      if (err instanceof ZooKeeperTimeoutError && isConnected(live.client)) {
+        this.#stalls++
+        this.#drop(live, err)
+      }
+      throw err
+    }
+  }
+
+  async #children(live: Live, path: string): Promise<string[]> {
+    try {
+      return await this.#call<string[]>(live, `getChildren ${path}`, (done) =>
+        live.client.getChildren(path, this.#watch, (err, children) => done(err, children)),
       )
     } catch (err) {
       if (zkCode(err) === Exception.NO_NODE) return []
@@ -249,17 +322,15 @@ class ZooKeeperBackend implements StoreBackend {
     }
   }
 
-  async #data(
-    client: ZkClient,
-    path: string,
-    watch: () => void,
-  ): Promise<[string, ZkStat] | undefined> {
+  async #data(live: Live, path: string, watch = true): Promise<[string, ZkStat] | undefined> {
+    const read = (done: (err: ZkError | null, value: [string, ZkStat]) => void): void => {
+      const answer = (err: ZkError | null, data: Buffer | undefined, stat: ZkStat): void =>
+        done(err, [data === null || data === undefined ? '' : data.toString(), stat])
+      if (watch) live.client.getData(path, this.#watch, answer)
+      else live.client.getData(path, answer)
+    }
     try {
-      return await call<[string, ZkStat]>(`getData ${path}`, this.#timeoutMs, (done) =>
-        client.getData(path, watch, (err, data, stat) =>
-          done(err, [data === null || data === undefined ? '' : data.toString(), stat]),
-        ),
-      )
+      return await this.#call<[string, ZkStat]>(live, `getData ${path}`, read)
     } catch (err) {
       if (zkCode(err) === Exception.NO_NODE) return undefined
       throw err
