@@ -39,6 +39,11 @@ export class Deadlines {
     this.#owners = owners
   }
 
+  /** A lower bound of the next due of any owner (−∞: unknown, so a sweep may find something now). */
+  nextDue(): number {
+    return this.#nextDue
+  }
+
   /** True when a sweep at `now` may find something due. */
   anyDue(now: number): boolean {
     return !(now < this.#nextDue)

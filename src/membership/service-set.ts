@@ -191,6 +191,11 @@ export class ServiceSet {
     return { outcome, changes: changes.length === 0 ? NO_CHANGES : changes }
   }
 
+  /** A lower bound of when `expire` next removes something (−∞: unknown; +∞: nothing held runs out). */
+  nextExpiry(): number {
+    return this.#deadlines.nextDue()
+  }
+
   /** Removes what has run out its time at `now`; returns the instances that expired. */
   expire(now: number): ServiceChange[] {
     const changes: ServiceChange[] = []

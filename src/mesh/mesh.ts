@@ -18,7 +18,9 @@
  *   holds differently, and this node answers with what the peer lacks. When heartbeats show this
  *   replica is missing something of their owners, it pulls. Exchanges, answers and pulls are
  *   driven by exchange.ts; `syncWith` starts one at once.
- * - Expiry: swept every `expiryIntervalMs` on this node's clock.
+ * - Expiry: swept every `expiryIntervalMs` on this node's clock, and sooner when the service
+ *   set knows something runs out before then, so a crashed owner's instances go at their TTL
+ *   instead of up to one interval after it.
  * - Scale: each heartbeat recomputes the schedule from the live nodes this node counts
  *   (config.ts: beyond the heartbeat budget, intervals stretch and heartbeats sign a lease).
  *
@@ -224,7 +226,7 @@ export class Mesh implements DiscoveryNode {
       () => this.#heartbeat(),
     )
     this.#every(
-      () => this.config.expiryIntervalMs,
+      () => this.#expiryDelay(),
       () => this.#expire(),
     )
     this.#every(
@@ -557,6 +559,14 @@ export class Mesh implements DiscoveryNode {
     this.#lastHeartbeatAt = this.scheduler.now()
     this.#schedule = heartbeatSchedule(this.config, this.liveNodes().length)
     void this.#push()
+  }
+
+  /** Until the next sweep: the interval, or less when the set's next due comes first (not right after a skipped sweep). */
+  #expiryDelay(): number {
+    const interval = this.config.expiryIntervalMs
+    if (this.#skippedSweep) return interval
+    const untilDue = this.replica.set.nextExpiry() - this.scheduler.now()
+    return untilDue < interval ? Math.max(0, untilDue) : interval
   }
 
   #expire(): void {
