@@ -26,18 +26,17 @@
  * Every process is killed by PID at the end, on error and on a global deadline.
  */
 import { loadavg } from 'node:os'
-import { join } from 'node:path'
 import { controlRequest } from '../src/cli/control-client.ts'
 import { parseEndpoint } from '../src/cli/endpoint.ts'
 import type { InstanceJson } from '../src/cli/json.ts'
 import { lanMeshConfig } from '../src/mesh/config.ts'
 import {
   type Agent,
+  COMPILED_LAUNCHER,
   change,
   killAllAgents,
   type Launcher,
   LOOPBACK_FLAGS,
-  REPO_ROOT,
   SOURCE_LAUNCHER,
   spawnAgent,
   waitAll,
@@ -65,9 +64,7 @@ const FLOOR = !process.argv.includes('--no-floor')
 const FLOOR_MESSAGE_BYTES = 120
 const FLOOR_MESSAGE_MS = 1000
 const MIB = 1024 * 1024
-const LAUNCHER: Launcher = process.argv.includes('--sources')
-  ? SOURCE_LAUNCHER
-  : { command: process.execPath, args: [join('bin', 'gossip-sd.js')], cwd: REPO_ROOT }
+const LAUNCHER: Launcher = process.argv.includes('--sources') ? SOURCE_LAUNCHER : COMPILED_LAUNCHER
 
 if (!Number.isInteger(NODES) || NODES < 2 || NODES > 40) {
   console.error('--nodes takes a whole number from 2 to 40')

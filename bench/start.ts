@@ -17,12 +17,11 @@
  * `npm run bench:start` builds dist/ first. Every agent is stopped by PID, on error too.
  */
 import { loadavg } from 'node:os'
-import { join } from 'node:path'
 import {
   type Agent,
+  COMPILED_LAUNCHER,
   killAllAgents,
   type Launcher,
-  REPO_ROOT,
   SOURCE_LAUNCHER,
   spawnAgent,
 } from '../test/helpers/agent-process.ts'
@@ -43,7 +42,7 @@ const MIB = 1024 * 1024
 const WAYS: ReadonlyArray<{ name: string; launcher: Launcher }> = [
   {
     name: 'compiled (dist)',
-    launcher: { command: process.execPath, args: [join('bin', 'gossip-sd.js')], cwd: REPO_ROOT },
+    launcher: COMPILED_LAUNCHER,
   },
   { name: 'sources (tsx)', launcher: SOURCE_LAUNCHER },
 ]

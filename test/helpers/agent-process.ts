@@ -4,6 +4,7 @@
  * Every agent listens on 127.0.0.1 with mDNS off unless the caller passes its own flags.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LineLog, parseJsonLine } from './line-log.ts'
 
@@ -58,6 +59,17 @@ export interface Launcher {
 
 /** The repository's sources, run with tsx on this process's Node. */
 export const SOURCE_LAUNCHER: Launcher = { command: process.execPath, args: CLI, cwd: REPO_ROOT }
+
+/**
+ * The compiled CLI (dist/) the way it ships: bin/gossip-sd.js started through its shebang, so
+ * with the Node flags the shebang gives, on this process's Node (first on PATH).
+ */
+export const COMPILED_LAUNCHER: Launcher = {
+  command: join(REPO_ROOT, 'bin', 'gossip-sd.js'),
+  args: [],
+  cwd: REPO_ROOT,
+  env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` },
+}
 
 /** Spawns `gossip-sd agent --json <flags>` and resolves once its ready line arrives. */
 export async function spawnAgent(
