@@ -87,6 +87,15 @@ export interface DiscoveryNode {
    */
   liveNodes(): string[]
   /**
+   * Whether `owner` is attested here: this node, a connected neighbour, or an owner reachable
+   * from them along the neighbours that live owners' heartbeats list (every node derives the same
+   * set from the same heartbeats). An owner a member minted, with no process and no connection
+   * of its own, is not. The election ranks attested owners' instances first.
+   */
+  attested(owner: string): boolean
+  /** Calls `listener` after every change of the attested owners; returns the remover. */
+  onAttestationChange(listener: () => void): () => void
+  /**
    * Nodes this node's heartbeat settings serve before heartbeats are spaced out and leases
    * extended (MeshConfig.maxHeartbeatsPerSecond). Quorum mode requires its cluster to fit.
    */

@@ -20,6 +20,11 @@
  * unclaimed one (rules.ts), so from then on no newcomer displaces it. The first claims wait
  * `claimDelayMs` after the election starts, so that a node that has just joined learns of the
  * cluster's claimed leader before it claims for its own instance.
+ *
+ * Attestation. The fold ranks instances of attested owners first (rules.ts, rule 0) and counts
+ * only their claims, and a claim rises only above attested rivals: an owner a member minted
+ * cannot push terms up. Attestation can change with no instance changing; the node tells the
+ * shell (`onAttestationChange`) and it re-derives every service.
  */
 import type { DiscoveryNode, Instance, ServiceChange } from '../contract.ts'
 import { EventQueue } from '../util/event-queue.ts'
@@ -88,6 +93,7 @@ export class ElectionShell implements Election {
   readonly #listeners = new Set<Listener>()
   readonly #closers = new Set<() => void>()
   readonly #unsubscribe: () => void
+  readonly #unsubscribeAttestation: () => void
   #cancelTick: () => void = () => undefined
   #cancelClaimDelay: () => void
   #majoritySince: number | undefined
@@ -105,6 +111,10 @@ export class ElectionShell implements Election {
     })
     for (const instance of node.services()) this.#track(instance, undefined)
     this.#unsubscribe = node.subscribe((changes) => this.#onChanges(changes))
+    // Attestation can change with no instance changing (a neighbour list, an owner's liveness).
+    this.#unsubscribeAttestation = node.onAttestationChange(() => {
+      if (!this.#closed) this.#refreshAll()
+    })
     if (options.quorum !== undefined) this.#tick()
     this.#refreshAll()
   }
@@ -177,6 +187,7 @@ export class ElectionShell implements Election {
     this.#cancelTick()
     this.#cancelClaimDelay()
     this.#unsubscribe()
+    this.#unsubscribeAttestation()
     for (const [service, { current }] of this.#services) {
       if (current !== undefined && this.#owns(current.instance))
         this.#emit({ type: 'demoted', service, leadership: current, reason: 'closed' })
@@ -302,8 +313,10 @@ export class ElectionShell implements Election {
     const before = this.#services.get(service) ?? NO_LEADERSHIP
     const live = this.#node.lookup(service)
     const quorum = this.#options.quorum
+    const attested = (instance: Instance): boolean => this.#node.attested(instance.owner)
     const after = observe(before, {
       live,
+      attested,
       removed,
       now,
       ...(quorum === undefined
@@ -313,7 +326,8 @@ export class ElectionShell implements Election {
     this.#services.set(service, after)
     const previous = before.current
     const next = after.current
-    if (next !== undefined && this.#owns(next.instance)) this.#claim(next, live, now)
+    if (next !== undefined && this.#owns(next.instance))
+      this.#claim(next, live.filter(attested), now)
     if (sameLeadership(previous, next)) {
       if (previous?.term !== next?.term)
         this.#emit({ type: 'leader', service, leader: next ?? null })
@@ -332,13 +346,14 @@ export class ElectionShell implements Election {
 
   /**
    * Queues a claim for `leader` (owned here) when its registration claims less than the term
-   * this node names, or no more than another live claim of the service (a tie it won on key).
+   * this node names, or no more than another claim of `rivals` (the service's attested live
+   * instances: a tie it won on key).
    */
-  #claim(leader: Leadership, live: readonly Instance[], now: number): void {
+  #claim(leader: Leadership, rivals: readonly Instance[], now: number): void {
     if (now < this.#claimsFrom) return
     const { instance } = leader
     let rival = 0
-    for (const other of live) {
+    for (const other of rivals) {
       if (other.key !== instance.key) rival = Math.max(rival, other.leaderTerm)
     }
     const term =

@@ -3,8 +3,8 @@
  * instances, what the last batch removed, the clock and, in quorum mode, the majority state)
  * yields the next state. The shell (election.ts) calls it and turns state changes into events.
  *
- * - The candidate is the live instance that ranks first (rules.ts: the claimed leader, else the
- *   oldest).
+ * - The candidate is the live instance that ranks first (rules.ts: attested owners first, then
+ *   the claimed leader, else the oldest).
  * - Default mode names the candidate. Quorum mode names it only when quorum.ts allows, and
  *   records the handover block quorum.ts asks for whenever the candidate changes.
  * - The term is term.ts's: the leader's claim when it holds the highest claim seen, else one
@@ -19,7 +19,7 @@ import {
   type QuorumPolicy,
   type Succession,
 } from './quorum.ts'
-import { leaderOf } from './rules.ts'
+import { contenders, leaderOf } from './rules.ts'
 import { highestClaim, INITIAL_TERM_STATE, nextTerm, type TermState } from './term.ts'
 
 /** The leadership state of one service as this node sees it. */
@@ -45,6 +45,8 @@ export const NO_LEADERSHIP: ServiceLeadership = Object.freeze({
 export interface Observation {
   /** Live instances of the service. */
   readonly live: readonly Instance[]
+  /** Whether an instance's owner is attested (rules.ts, rule 0). @default every one is */
+  readonly attested?: (instance: Instance) => boolean
   /** Keys that left the set since the last observation, and how. */
   readonly removed: ReadonlyMap<string, 'expired' | 'deleted'>
   readonly now: number
@@ -54,11 +56,14 @@ export interface Observation {
 
 /** The next leadership state of a service after an observation (pure). */
 export function observe(state: ServiceLeadership, o: Observation): ServiceLeadership {
-  const candidate = leaderOf(o.live)
+  const attested = o.attested === undefined ? o.live : o.live.filter(o.attested)
+  const candidate = leaderOf(contenders(o.live, attested))
   let leader = candidate
   let blocks = state.blocks
   if (o.quorum !== undefined) ({ leader, blocks } = gate(state, candidate, o, o.quorum))
-  const terms = nextTerm(state.terms, leader, highestClaim(o.live))
+  // Only attested claims count toward terms: a minted claim cannot raise them.
+  const counts = leader !== undefined && (o.attested?.(leader) ?? true)
+  const terms = nextTerm(state.terms, leader, highestClaim(attested), counts)
   const previous = state.current
   let current: Leadership | undefined
   if (leader === undefined) current = undefined

@@ -1,7 +1,13 @@
 /**
  * The election rule: which live instance of a service leads. A pure function of the instance
- * set, so every node that holds the same set names the same leader without exchanging a message.
+ * set and of which owners are attested, so every node that holds the same set and the same
+ * heartbeats names the same leader without exchanging a message.
  *
+ * 0. An instance whose owner is attested (it runs as a node of the cluster, reachable along the
+ *    neighbours that live heartbeats list: src/membership/attestation.ts) ranks before every
+ *    other; rules 1-3 order each group. An owner a member minted, with no process and no
+ *    connection, is not attested: whatever its creation time or claim, it leads only a service
+ *    with no attested instance, and its claims never count toward terms (term.ts, election.ts).
  * 1. A claimed instance (its owner re-signed it with a leadership term, `leaderTerm > 0`) ranks
  *    before every unclaimed one: while a claimed leader is live, no newcomer displaces it,
  *    whatever its registration time says.
@@ -29,6 +35,14 @@ export function compareByRank(a: Instance, b: Instance): number {
     return b.leaderTerm - a.leaderTerm
   }
   return compareByAge(a, b)
+}
+
+/** The instances that compete under rule 0: the attested ones when there is one, else all. */
+export function contenders(
+  live: readonly Instance[],
+  attested: readonly Instance[],
+): readonly Instance[] {
+  return attested.length > 0 ? attested : live
 }
 
 /** The leader of a set of instances of one service, or undefined when it is empty. */

@@ -35,16 +35,20 @@ export function leadershipId(instance: Instance): string {
   return `${instance.key}\n${instance.createdAt}\n${instance.revision.incarnation}`
 }
 
-/** The state after seeing live claims up to `liveClaims` and naming `leader` (if any). */
+/**
+ * The state after seeing live claims up to `liveClaims` and naming `leader` (if any), whose own
+ * claim counts unless `leaderClaimCounts` is false (an unattested leader's: rules.ts, rule 0).
+ */
 export function nextTerm(
   state: TermState,
   leader: Instance | undefined,
   liveClaims: number,
+  leaderClaimCounts = true,
 ): TermState {
-  const highest = Math.max(state.highest, liveClaims, leader?.leaderTerm ?? 0)
+  const claim = leaderClaimCounts ? (leader?.leaderTerm ?? 0) : 0
+  const highest = Math.max(state.highest, liveClaims, claim)
   if (leader === undefined) return highest === state.highest ? state : { term: state.term, highest }
-  const claimed =
-    leader.leaderTerm > 0 && leader.leaderTerm === highest ? highest : nextClaim(highest)
+  const claimed = claim > 0 && claim === highest ? highest : nextClaim(highest)
   const term = Math.max(state.term, claimed)
   return term === state.term && highest === state.highest ? state : { term, highest }
 }

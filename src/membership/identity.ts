@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
-import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import sodium from 'sodium-native'
 import { bytesEqual, prefixKey } from './bytes.ts'
 import { InvalidArgumentError } from './errors.ts'
@@ -102,6 +102,19 @@ export function ownerIdOf(publicKey: Uint8Array): string {
 export function knownOwnerIdOf(publicKey: Uint8Array): string | undefined {
   const cached = ownerIds.get(prefixKey(publicKey))
   return cached !== undefined && bytesEqual(cached.key, publicKey) ? cached.ownerId : undefined
+}
+
+/**
+ * The raw Ed25519 public key an owner ID (a libp2p peer ID) embeds, or undefined when it embeds
+ * none (not an Ed25519 peer ID, or not a peer ID at all).
+ */
+export function publicKeyOf(ownerId: string): Uint8Array | undefined {
+  try {
+    const key = peerIdFromString(ownerId).publicKey
+    return key?.type === 'Ed25519' ? key.raw : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** True when `signature` is the owner's signature over `body` in `domain`'s cluster. Never throws on bad input. */

@@ -112,9 +112,10 @@ export class LocalOwner {
 
   /**
    * Signs a heartbeat vouching for this owner's live registrations in `set`, keeping them alive
-   * for `leaseMs` at receivers when that exceeds their TTLs (0: their TTLs alone).
+   * for `leaseMs` at receivers when that exceeds their TTLs (0: their TTLs alone), and listing
+   * `neighbours` (attestation.ts `listNeighbours`; none when omitted).
    */
-  heartbeat(set: ServiceSet, leaseMs = 0): HeartbeatStatement {
+  heartbeat(set: ServiceSet, leaseMs = 0, neighbours?: Uint8Array): HeartbeatStatement {
     return signStatement(
       this.signer,
       this.#nextVersion(),
@@ -123,6 +124,7 @@ export class LocalOwner {
           ownerDigest: set.liveDigest(this.ownerId),
           count: set.liveCount(this.ownerId),
           leaseMs,
+          ...(neighbours === undefined ? {} : { neighbours }),
         },
       },
       this.limits,

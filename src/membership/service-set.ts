@@ -329,14 +329,34 @@ export class ServiceSet {
     const out: string[] = []
     const owners = this.#owners
     for (const owner of owners.slots()) {
-      const hb = owners.heartbeat[owner]
-      if (
-        hb !== undefined &&
-        now - (owners.heartbeatAt[owner] as number) <= Math.max(windowMs, hb.leaseMs)
-      )
-        out.push(owners.idOf(owner))
+      if (now <= this.#liveUntil(owner, windowMs)) out.push(owners.idOf(owner))
     }
     return out
+  }
+
+  /**
+   * The newest heartbeats of the owners `liveOwners` gives, each with the instant its owner stops
+   * being live unless a newer one arrives.
+   */
+  liveHeartbeats(
+    now: number,
+    windowMs: number,
+  ): Array<{ readonly heartbeat: HeartbeatStatement; readonly liveUntil: number }> {
+    const out: Array<{ heartbeat: HeartbeatStatement; liveUntil: number }> = []
+    const owners = this.#owners
+    for (const owner of owners.slots()) {
+      const liveUntil = this.#liveUntil(owner, windowMs)
+      if (now <= liveUntil)
+        out.push({ heartbeat: owners.heartbeat[owner] as HeartbeatStatement, liveUntil })
+    }
+    return out
+  }
+
+  /** When the owner stops being live by its newest heartbeat held (-Infinity with none). */
+  #liveUntil(owner: number, windowMs: number): number {
+    const heartbeat = this.#owners.heartbeat[owner]
+    if (heartbeat === undefined) return Number.NEGATIVE_INFINITY
+    return (this.#owners.heartbeatAt[owner] as number) + Math.max(windowMs, heartbeat.leaseMs)
   }
 
   /** How long a tombstone is kept here: see the design comment (tombstones). */

@@ -13,6 +13,7 @@
  * re-encode: the bytes that were signed are the canonical encoding and are forwarded as they are.
  */
 
+import { validateNeighbours } from './attestation.ts'
 import { bytesEqual } from './bytes.ts'
 import {
   GossipSdError,
@@ -102,6 +103,8 @@ export interface HeartbeatStatement extends StatementBase {
   readonly count: number
   /** Lifetime (ms) this heartbeat gives the registrations it vouches for, if longer than their TTLs; 0: none. */
   readonly leaseMs: number
+  /** The owner's neighbours, as its heartbeat lists them (attestation.ts); empty for none. */
+  readonly neighbours: Uint8Array
 }
 
 /** A statement about one instance: its registration or its tombstone. */
@@ -124,7 +127,14 @@ export interface InstanceFields {
 export type StatementContent =
   | { registration: InstanceSpec & { createdAt: number; ttlMs: number; leaderTerm?: number } }
   | { tombstone: { service: string; id: string; ttlMs: number } }
-  | { heartbeat: { ownerDigest: Uint8Array; count: number; leaseMs: number } }
+  | {
+      heartbeat: {
+        ownerDigest: Uint8Array
+        count: number
+        leaseMs: number
+        neighbours?: Uint8Array
+      }
+    }
 
 /** Signs a statement and returns it in the same form a receiver gets after verification. */
 export function signStatement(
@@ -161,6 +171,7 @@ export function signStatement(
       ownerDigest: content.heartbeat.ownerDigest,
       statementCount: content.heartbeat.count,
       leaseMs: content.heartbeat.leaseMs,
+      neighbours: content.heartbeat.neighbours ?? new Uint8Array(0),
     }
   }
   const bodyBytes = wire.StatementBody.encode(body)
@@ -301,6 +312,7 @@ function interpretBody(
     throw new MalformedInputError(`owner digest must be ${OWNER_DIGEST_BYTES} bytes`)
   }
   if (h.leaseMs !== 0) validateTtl(h.leaseMs, limits)
+  validateNeighbours(h.neighbours)
   return {
     kind: 'heartbeat',
     owner,
@@ -309,6 +321,7 @@ function interpretBody(
     ownerDigest: h.ownerDigest,
     count: h.statementCount,
     leaseMs: h.leaseMs,
+    neighbours: h.neighbours,
   }
 }
 

@@ -600,6 +600,7 @@ export interface Heartbeat {
   ownerDigest: Uint8Array
   statementCount: number
   leaseMs: number
+  neighbours: Uint8Array
 }
 
 export namespace Heartbeat {
@@ -627,6 +628,11 @@ export namespace Heartbeat {
           w.uint32(obj.leaseMs)
         }
 
+        if ((obj.neighbours != null && obj.neighbours.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.neighbours)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -634,7 +640,8 @@ export namespace Heartbeat {
         const obj: any = {
           ownerDigest: uint8ArrayAlloc(0),
           statementCount: 0,
-          leaseMs: 0
+          leaseMs: 0,
+          neighbours: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -653,6 +660,10 @@ export namespace Heartbeat {
             }
             case 3: {
               obj.leaseMs = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.neighbours = reader.bytes()
               break
             }
             default: {

@@ -46,6 +46,7 @@ import type { Statement } from '../membership/statement.ts'
 import type { FrameRoute, FrameVerdict, PeerEvent, Transport } from '../membership/transport.ts'
 import type { Instance, InstanceSpec } from '../membership/types.ts'
 import { EventQueue } from '../util/event-queue.ts'
+import { AttestationView } from './attestation-view.ts'
 import {
   type HeartbeatSchedule,
   heartbeatCapacity,
@@ -54,6 +55,7 @@ import {
 } from './config.ts'
 import { Exchanges } from './exchange.ts'
 import { Leave } from './leave.ts'
+import { NeighbourLog } from './neighbours.ts'
 import type { Scheduler } from './scheduler.ts'
 
 /** What a rejection (if any) makes of the frame that carried it (see REJECTION_CLASS). */
@@ -68,6 +70,12 @@ function verdictOf(error: GossipSdError | undefined): FrameVerdict {
  * a large cluster that started together do not heartbeat in lockstep bursts.
  */
 const STRETCHED_HEARTBEAT_JITTER = 0.1
+
+/**
+ * A new connection is announced by a heartbeat this soon after it (one for a burst of them), so
+ * the new neighbour is attested across the cluster without waiting for the regular heartbeat.
+ */
+const NEIGHBOUR_ANNOUNCE_MS = 200
 
 /** What a Mesh runs on: its transport, signer, clock and configuration. */
 export interface MeshInit {
@@ -158,6 +166,10 @@ export class Mesh implements DiscoveryNode {
   #announcedAt = Number.NEGATIVE_INFINITY
   /** Set while stop() waits for neighbours to confirm its tombstones. */
   #leave: Leave | undefined
+  /** Who this node's heartbeats list, and whom it attests (attestation.ts). */
+  readonly #neighbours: NeighbourLog
+  readonly #attestation: AttestationView
+  #neighboursAnnounceQueued = false
 
   constructor(init: MeshInit) {
     this.transport = init.transport
@@ -191,6 +203,13 @@ export class Mesh implements DiscoveryNode {
       this.replica.domain,
     )
     this.#schedule = heartbeatSchedule(init.config, 1)
+    this.#neighbours = new NeighbourLog(init.signer.publicKey, init.config.defaultTtlMs)
+    this.#attestation = new AttestationView({
+      set: this.replica.set,
+      scheduler: init.scheduler,
+      windowMs: init.config.defaultTtlMs,
+      roots: () => [this.peerId, ...this.transport.peers()],
+    })
   }
 
   /** Signs this node's statements; replaced when it moves to a higher incarnation. */
@@ -219,7 +238,10 @@ export class Mesh implements DiscoveryNode {
       onFrame: (from, frame, route) => this.#onFrame(from, frame, route),
       onPeer: (event) => this.#onPeer(event),
     })
-    for (const peer of this.transport.peers()) this.replica.admission.connected(peer)
+    for (const peer of this.transport.peers()) {
+      this.replica.admission.connected(peer)
+      this.#neighbours.connected(peer)
+    }
     this.#lastSweepAt = this.scheduler.now()
     this.#every(
       () => this.#heartbeatDelay(),
@@ -364,6 +386,19 @@ export class Mesh implements DiscoveryNode {
         return Math.max(1, leaseMs / this.config.defaultTtlMs)
       },
     })
+  }
+
+  /**
+   * Whether `owner` is attested: reachable from this node and its neighbours along the
+   * neighbours that live owners' heartbeats list (src/membership/attestation.ts).
+   */
+  attested(owner: string): boolean {
+    return this.#attestation.has(owner)
+  }
+
+  /** Calls `listener` after every change of the attested owners; returns the remover. */
+  onAttestationChange(listener: () => void): () => void {
+    return this.#attestation.onChange(listener)
   }
 
   heartbeatCapacity(): number {
@@ -528,8 +563,13 @@ export class Mesh implements DiscoveryNode {
 
   /** Signs a heartbeat for this node's current view of itself and merges it locally. */
   #freshHeartbeat(now: number): Entry {
-    const heartbeat = this.owner.heartbeat(this.replica.set, this.#schedule.leaseMs)
+    const heartbeat = this.owner.heartbeat(
+      this.replica.set,
+      this.#schedule.leaseMs,
+      this.#neighbours.list(now),
+    )
     this.replica.applyVerified(heartbeat, 0, now)
+    this.#attestation.heartbeatApplied(heartbeat)
     return { statement: heartbeat, refreshedAt: now }
   }
 
@@ -586,6 +626,17 @@ export class Mesh implements DiscoveryNode {
     }
     this.#skippedSweep = false
     this.#emit(this.replica.expire(now))
+    this.#attestation.check()
+  }
+
+  /** Signs a heartbeat listing a new neighbour soon (one for a burst of connections). */
+  #announceNeighbours(): void {
+    if (this.#neighboursAnnounceQueued) return
+    this.#neighboursAnnounceQueued = true
+    this.scheduler.setTimer(NEIGHBOUR_ANNOUNCE_MS, () => {
+      this.#neighboursAnnounceQueued = false
+      this.#heartbeat()
+    })
   }
 
   #onPeer(event: PeerEvent): void {
@@ -593,7 +644,13 @@ export class Mesh implements DiscoveryNode {
       this.#leave?.disconnected(event.peer)
       this.#exchanges.forget(event.peer)
       this.replica.admission.disconnected(event.peer)
-    } else this.replica.admission.connected(event.peer)
+      this.#neighbours.disconnected(event.peer, this.scheduler.now())
+    } else {
+      this.replica.admission.connected(event.peer)
+      if (this.#neighbours.connected(event.peer) && this.#state === 'running')
+        this.#announceNeighbours()
+    }
+    this.#attestation.peersChanged()
     if (this.#state !== 'running') return
     if (event.type !== 'connected') return
     if (this.#unannounced) void this.#announce()
@@ -643,6 +700,8 @@ export class Mesh implements DiscoveryNode {
       const result = this.replica.receive(gossip, now, from)
       if (result.changes.length > 0) changes.push(...result.changes)
       const own = result.statement
+      if (own?.kind === 'heartbeat' && result.outcome === 'accepted')
+        this.#attestation.heartbeatApplied(own)
       if (own?.owner === this.peerId && own.version.incarnation > this.owner.incarnation)
         this.#reincarnateAbove(own.version.incarnation)
       if (result.ownerOutOfSync !== undefined && result.ownerOutOfSync !== this.peerId)

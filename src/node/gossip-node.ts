@@ -114,6 +114,14 @@ export class Libp2pGossipNode implements GossipNode {
     return this.mesh.liveNodes()
   }
 
+  attested(owner: string): boolean {
+    return this.mesh.attested(owner)
+  }
+
+  onAttestationChange(listener: () => void): () => void {
+    return this.mesh.onAttestationChange(listener)
+  }
+
   heartbeatCapacity(): number {
     return this.mesh.heartbeatCapacity()
   }

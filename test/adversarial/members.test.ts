@@ -66,6 +66,27 @@ function mintedFrames(
   return frames
 }
 
+/**
+ * Elections on `a` and `b`, once both name one claimed leader of `web`; `leaders()` gives each
+ * one's as key@term/claim.
+ */
+async function agreedElections(
+  a: GossipNode,
+  b: GossipNode,
+): Promise<{ elections: Election[]; leaders: () => string[] }> {
+  const elections = [a, b].map((n) => createElection(n))
+  const leaders = (): string[] =>
+    elections.map((e: Election) => {
+      const l = e.leader('web')
+      return l === undefined ? 'none' : `${l.instance.key}@${l.term}/${l.instance.leaderTerm}`
+    })
+  await until(() => {
+    const [x, y] = leaders()
+    return x === y && x !== 'none' && !(x as string).endsWith('/0')
+  }, 'a claimed leader agreed on')
+  return { elections, leaders }
+}
+
 describe('adversarial: a member minting owners', () => {
   const clusters: Cluster[] = []
 
@@ -145,20 +166,56 @@ describe('adversarial: a member minting owners', () => {
     election.close()
   })
 
+  it('a minted owner with the oldest creation time or a high claim is held but never leads', async () => {
+    const cluster = await honestCluster()
+    clusters.push(cluster)
+    const { a, b } = cluster
+    const { elections, leaders } = await agreedElections(a, b)
+    const before = leaders()
+    const h = await hostileMember(cluster)
+    // Two owners with no process and no connection: one registered at the epoch (first in any
+    // succession by age), one claiming a term far above the leader's (below the bound).
+    const [oldest, claimant] = [mintedOwner(), mintedOwner()]
+    const spec = { service: 'web', id: 'm', addresses: ['10.0.0.2:1'], ttlMs: DAY_MS }
+    const set = new ServiceSet()
+    const statements: Statement[] = []
+    for (const [owner, registration] of [
+      [oldest, oldest.register(spec, 1)],
+      [claimant, claimant.register(spec, 1, 1000)],
+    ] as const) {
+      set.apply(registration, 0)
+      statements.push(registration, owner.heartbeat(set, DAY_MS))
+    }
+    await h.publish(frameOf(statements))
+    // The hostile member itself runs as a node: attested once a's heartbeat lists it at b.
+    await until(
+      () => b.lookup('web').length === 4 && b.attested(h.node.peerId),
+      'the minted instances and the hostile member held at b',
+    )
+    await flushedThrough(a, b, 'after-minted')
+    for (const node of [a, b]) {
+      assert.equal(node.attested(oldest.ownerId), false)
+      assert.equal(node.attested(claimant.ownerId), false)
+    }
+    assert.deepEqual(leaders(), before, 'the claim preempted the leader')
+    // Succession: the leader leaves; the other honest instance follows, not the oldest minted one.
+    const leader = elections[0]?.leader('web')?.instance
+    const [leaving, staying] = leader?.owner === a.peerId ? [a, b] : [b, a]
+    await leaving.deregister(leader?.key as string)
+    await until(() => {
+      const [x, y] = leaders()
+      return x === y && x !== before[0]
+    }, 'a successor agreed on')
+    const successor = elections[0]?.leader('web')?.instance
+    assert.equal(successor?.owner, staying.peerId)
+    for (const e of elections) e.close()
+  })
+
   it('a claim past the term bound is refused by name and leaves the leader as it was', async () => {
     const cluster = await honestCluster()
     clusters.push(cluster)
     const { a, b } = cluster
-    const elections = [a, b].map((n) => createElection(n))
-    const leaders = (): string[] =>
-      elections.map((e: Election) => {
-        const l = e.leader('web')
-        return l === undefined ? 'none' : `${l.instance.key}@${l.term}/${l.instance.leaderTerm}`
-      })
-    await until(() => {
-      const [x, y] = leaders()
-      return x === y && x !== 'none' && !(x as string).endsWith('/0')
-    }, 'a claimed leader agreed on')
+    const { elections, leaders } = await agreedElections(a, b)
     const before = leaders()
     const h = await hostileMember(cluster)
     const overflow = mintedOwner()

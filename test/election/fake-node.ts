@@ -64,6 +64,26 @@ export class FakeNode implements DiscoveryNode {
     return this.live.filter((p) => p !== this.peerId)
   }
 
+  /** Owners not attested (every other one is). */
+  readonly unattested = new Set<string>()
+  readonly #attestationListeners = new Set<() => void>()
+
+  attested(owner: string): boolean {
+    return !this.unattested.has(owner)
+  }
+
+  onAttestationChange(listener: () => void): () => void {
+    this.#attestationListeners.add(listener)
+    return () => this.#attestationListeners.delete(listener)
+  }
+
+  /** Sets whether `owner` is attested and tells the listeners, as the mesh would. */
+  attest(owner: string, attested: boolean): void {
+    if (attested) this.unattested.delete(owner)
+    else this.unattested.add(owner)
+    for (const listener of [...this.#attestationListeners]) listener()
+  }
+
   advertisedHost(): string {
     return '127.0.0.1'
   }

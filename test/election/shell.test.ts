@@ -204,6 +204,62 @@ describe('election shell: claims', () => {
   })
 })
 
+describe('election shell: attestation', () => {
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 3; i++) await Promise.resolve()
+  }
+
+  it('an unattested owner’s age or claim neither wins nor raises the term', () => {
+    const node = new FakeNode()
+    node.attest('minted', false)
+    const election = createElection(node, { claimDelayMs: 60_000 })
+    const honest = instance({ owner: 'x', id: 'honest', createdAt: 500, leaderTerm: 2 })
+    node.put(honest)
+    node.put(instance({ owner: 'minted', id: 'old', createdAt: 1 }))
+    node.put(instance({ owner: 'minted', id: 'claim', createdAt: 1, leaderTerm: 2 ** 31 - 1 }))
+    assert.equal(election.leader('svc')?.instance.key, honest.key)
+    assert.equal(election.leader('svc')?.term, 2)
+  })
+
+  it('an unattested instance leads only while no attested one is live', () => {
+    const node = new FakeNode()
+    node.attest('minted', false)
+    const election = createElection(node, { claimDelayMs: 60_000 })
+    const minted = instance({ owner: 'minted', id: 'm', createdAt: 1 })
+    const honest = instance({ owner: 'x', id: 'h', createdAt: 500 })
+    node.put(minted)
+    assert.equal(election.leader('svc')?.instance.key, minted.key)
+    node.put(honest)
+    assert.equal(election.leader('svc')?.instance.key, honest.key)
+    node.remove(honest, 'expired')
+    assert.equal(election.leader('svc')?.instance.key, minted.key)
+  })
+
+  it('re-derives when attestation changes with no instance changing', () => {
+    const node = new FakeNode()
+    const election = createElection(node, { claimDelayMs: 60_000 })
+    const events: ElectionEvent[] = []
+    node.put(instance({ owner: 'x', id: 'old', createdAt: 1 }))
+    node.put(instance({ owner: 'y', id: 'young', createdAt: 500 }))
+    election.subscribe(record(events))
+    node.attest('x', false)
+    node.attest('x', true)
+    assert.deepEqual(summary(events), ['leader young', 'leader old'])
+  })
+
+  it('claims above attested rivals only: an unattested claim does not raise its own', async () => {
+    const node = new FakeNode()
+    node.attest('minted', false)
+    const election = createElection(node, { claimDelayMs: 0 })
+    const mine = instance({ owner: 'me', id: 'mine', createdAt: 100 })
+    node.put(instance({ owner: 'minted', id: 'm', createdAt: 1, leaderTerm: 9 }))
+    node.put(mine)
+    await settle()
+    assert.deepEqual(node.claims, [{ key: mine.key, term: 1 }])
+    assert.equal(election.amILeader(mine.key), true)
+  })
+})
+
 describe('election shell (quorum mode)', () => {
   const quorum = { expectedNodes: 3, maxClockDriftRatio: 0.01 }
   const g = handoverDelayMs(1500, quorum)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { listNeighbours } from '../../src/membership/attestation.ts'
 import {
   InputTooLargeError,
   InvalidArgumentError,
@@ -98,7 +99,12 @@ describe('statements', () => {
       {},
       {
         tombstone: { service: 's', instanceId: 'i', ttlMs: 5000 },
-        heartbeat: { ownerDigest: new Uint8Array(16), statementCount: 0, leaseMs: 0 },
+        heartbeat: {
+          ownerDigest: new Uint8Array(16),
+          statementCount: 0,
+          leaseMs: 0,
+          neighbours: new Uint8Array(0),
+        },
       },
     ]) {
       const body = wire.StatementBody.encode({
@@ -118,6 +124,47 @@ describe('statements', () => {
         MalformedInputError,
       )
     }
+  })
+
+  test('a heartbeat carries its neighbour list; a hostile list fails by name', () => {
+    const neighbours = listNeighbours(alice.publicKey, [
+      mallory.publicKey,
+      signerFor('bob').publicKey,
+    ])
+    const signed = signStatement(
+      alice,
+      v1,
+      { heartbeat: { ownerDigest: new Uint8Array(16), count: 0, leaseMs: 0, neighbours } },
+      DEFAULT_LIMITS,
+      DOMAIN,
+    )
+    const opened = roundTrip(encodeSignedStatement(signed)) as HeartbeatStatement
+    assert.deepEqual(opened.neighbours, neighbours)
+    const open = (list: Uint8Array) => {
+      const body = wire.StatementBody.encode({
+        schema: SCHEMA_VERSION,
+        owner: alice.publicKey,
+        incarnation: 1n,
+        counter: 1n,
+        heartbeat: {
+          ownerDigest: new Uint8Array(16),
+          statementCount: 0,
+          leaseMs: 0,
+          neighbours: list,
+        },
+      })
+      return openStatement(
+        { owner: alice.publicKey, body, signature: alice.sign(body, DOMAIN) },
+        DEFAULT_LIMITS,
+        DOMAIN,
+      )
+    }
+    assert.throws(() => open(new Uint8Array(9)), MalformedInputError)
+    assert.throws(
+      () => open(Uint8Array.from({ length: 33 * 8 }, (_, i) => (i % 8 === 7 ? i >> 3 : 0))),
+      InputTooLargeError,
+    )
+    assert.throws(() => open(new Uint8Array(16)), MalformedInputError, 'a repeated identifier')
   })
 
   test('garbage bytes are malformed, oversized bytes too large', () => {
