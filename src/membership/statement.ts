@@ -67,8 +67,9 @@ export const MAX_CREATED_AT_MS = 2 ** 43
 /**
  * The highest leadership term a claim may carry: 2^31 − 1, a new leader every second for 68
  * years. A claim above it is rejected (ERR_OUT_OF_RANGE), and the election never names a term
- * beyond it (term.ts), so terms stay exact and cannot overflow. (Above it, the wire encoder
- * wrote registrations that no longer decode: a claim of 2^31 came back with a TTL of 65 ms.)
+ * beyond it (term.ts), so terms stay exact and cannot overflow. (Nodes built before uint64.ts
+ * wrote a claim of 2^31 to 2^32 − 1 as bytes that do not decode: one came back with a TTL of
+ * 65 ms. The bound keeps such claims away from them too.)
  */
 export const MAX_LEADER_TERM = 2 ** 31 - 1
 

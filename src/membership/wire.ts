@@ -7,6 +7,7 @@
 /* eslint-disable @typescript-eslint/no-unused-vars */
 
 import { decodeMessage, encodeMessage, MaxLengthError, MaxSizeError, message } from 'protons-runtime'
+import { writeUint64 } from './uint64.ts'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -405,7 +406,7 @@ export namespace Registration {
 
         if ((obj.createdAt != null && obj.createdAt !== 0n)) {
           w.uint32(56)
-          w.uint64(obj.createdAt)
+          writeUint64(w, obj.createdAt)
         }
 
         if ((obj.ttlMs != null && obj.ttlMs !== 0)) {
@@ -415,7 +416,7 @@ export namespace Registration {
 
         if ((obj.leaderTerm != null && obj.leaderTerm !== 0n)) {
           w.uint32(72)
-          w.uint64(obj.leaderTerm)
+          writeUint64(w, obj.leaderTerm)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -721,12 +722,12 @@ export namespace StatementBody {
 
         if ((obj.incarnation != null && obj.incarnation !== 0n)) {
           w.uint32(24)
-          w.uint64(obj.incarnation)
+          writeUint64(w, obj.incarnation)
         }
 
         if ((obj.counter != null && obj.counter !== 0n)) {
           w.uint32(32)
-          w.uint64(obj.counter)
+          writeUint64(w, obj.counter)
         }
 
         if (obj.registration != null) {
@@ -997,12 +998,12 @@ export namespace OwnerSummary {
 
         if ((obj.incarnation != null && obj.incarnation !== 0n)) {
           w.uint32(16)
-          w.uint64(obj.incarnation)
+          writeUint64(w, obj.incarnation)
         }
 
         if ((obj.heartbeatCounter != null && obj.heartbeatCounter !== 0n)) {
           w.uint32(24)
-          w.uint64(obj.heartbeatCounter)
+          writeUint64(w, obj.heartbeatCounter)
         }
 
         if ((obj.statementsHash != null && obj.statementsHash.byteLength > 0)) {
@@ -1012,7 +1013,7 @@ export namespace OwnerSummary {
 
         if ((obj.maxCounter != null && obj.maxCounter !== 0n)) {
           w.uint32(40)
-          w.uint64(obj.maxCounter)
+          writeUint64(w, obj.maxCounter)
         }
 
         if (opts.lengthDelimited !== false) {
