@@ -18,6 +18,7 @@ import {
 } from '../../src/compat/bridges/zookeeper/client.ts'
 import { InstanceCache } from '../../src/compat/gokit/index.ts'
 import type { Mesh } from '../../src/membership/index.ts'
+import { killAllAgents, LOOPBACK_FLAGS, runCli, spawnAgent } from '../helpers/agent-process.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { type StoreServer, startZooKeeper } from '../helpers/stores.ts'
 import { startZkProxy, type ZkProxy } from '../helpers/zk-proxy.ts'
@@ -40,6 +41,7 @@ before(async () => {
   zk = await connect(server.endpoint, 60_000, 10_000)
 })
 after(async () => {
+  await killAllAgents()
   zk.close()
   await server.stop()
 })
@@ -207,6 +209,47 @@ describe('ZooKeeper bridge, go-kit layout', () => {
       await ma.stop()
       await mb.stop()
     }
+  })
+})
+
+describe('gossip-sd agent --bridge zookeeper=HOST:PORT', () => {
+  it('exports the agent, shows the session counters in status and ends the session on a stop', async () => {
+    const agent = await spawnAgent([
+      ...LOOPBACK_FLAGS,
+      '--preset',
+      'local',
+      '--register',
+      'web=127.0.0.1:8080',
+      '--bridge',
+      `zookeeper=${server.endpoint}`,
+      '--bridge-prefix',
+      '/agent',
+    ])
+    const values = (): Promise<string[]> => entries(zk, '/agent/web')
+    await until(
+      async () => JSON.stringify(await values()) === JSON.stringify(['127.0.0.1:8080']),
+      [childrenWake(zk, '/agent/web')],
+      20_000,
+      'the agent registration in ZooKeeper',
+    )
+    const status = await runCli(['status', '--json', '--control', agent.control])
+    assert.equal(status.code, 0, status.stderr)
+    const [bridge] = (JSON.parse(status.stdout) as { bridges: Array<Record<string, unknown>> })
+      .bridges
+    assert.equal(bridge?.store, 'zookeeper go-kit /agent')
+    assert.deepEqual(bridge?.backend, { sessions: 1, stalls: 0, protocolErrors: 0 })
+    const text = await runCli(['status', '--control', agent.control])
+    assert.match(
+      text.stdout,
+      /bridges:\n {2}zookeeper go-kit \/agent: live, exported 1, .*, sessions 1, stalls 0, protocol errors 0/,
+    )
+    agent.kill('SIGTERM')
+    assert.equal(await agent.exited, 0)
+    assert.deepEqual(
+      await values(),
+      [],
+      'the session closed with the agent, its ephemerals with it',
+    )
   })
 })
 

@@ -12,6 +12,14 @@
  * holding the mesh name; an ephemeral child owned by a registered session is an export. When
  * the session expires ZooKeeper deletes its ephemerals; the backend connects a new session and
  * the bridge's next pass recreates them. Watches are one-shot, so each listing sets them again.
+ *
+ * Clients: one at a time, every call with a deadline. A client is replaced (closed within the
+ * call timeout, its pending calls failed at once) when its session expired, it stayed away for
+ * three call timeouts, a call timed out while it said it was connected and nothing at all
+ * arrived meanwhile (a stall), or the server sent what the library could not read
+ * (containment.ts); the next pass opens a new session and moves this backend's exports from the
+ * earlier sessions to it. A listing reads the services' children, then every child's data,
+ * concurrently with a bound.
  */
 import { type Instance, InvalidArgumentError } from '../../../contract.ts'
 import { mapBounded } from '../../../util/bounded.ts'
@@ -25,12 +33,13 @@ import {
   sessionHex,
   type ZkClient,
   type ZkError,
+  type ZkEvent,
   type ZkStat,
   ZooKeeperSessionExpiredError,
   ZooKeeperTimeoutError,
   zkCode,
 } from './client.ts'
-import { closeClient } from './containment.ts'
+import { bytesReceived, closeClient } from './containment.ts'
 
 /** Where bridges register their sessions. */
 export const ZK_MARKER_PATH = '/gossip-sd/bridges'
@@ -49,12 +58,18 @@ export interface ZooKeeperBackendOptions {
 
 /** Child reads one pass keeps in flight at once. */
 const READS_IN_FLIGHT = 32
+/** Earlier sessions of this backend whose exports it still recognises as its own. */
+const PREVIOUS_SESSIONS_KEPT = 64
 
-/** One client and its session; `abort` fails its calls at once when it is replaced. */
+/**
+ * One client and its session; `abort` fails its calls at once when it is replaced. `known`: the
+ * data (and stat) of each node read with a data watch that has not fired since, so unchanged.
+ */
 interface Live {
   readonly client: ZkClient
   readonly session: string
   readonly abort: AbortController
+  readonly known: Map<string, [string, ZkStat]>
 }
 
 class ZooKeeperBackend implements StoreBackend {
@@ -108,9 +123,13 @@ class ZooKeeperBackend implements StoreBackend {
 
   /**
    * The one watcher every read leaves. The client keeps a watcher once per path and function, so
-   * passes over paths that never change add nothing; a new closure per pass would pile up.
+   * passes over paths that never change add nothing; a new closure per pass would pile up. A
+   * node's event (changed, deleted) forgets its known data, so the next pass reads it again.
    */
-  readonly #watch = (): void => this.#onChange()
+  readonly #watch = (event: ZkEvent): void => {
+    this.#live?.known.delete(event.getPath())
+    this.#onChange()
+  }
 
   async list(): Promise<StoreEntry[]> {
     const live = await this.#connected()
@@ -131,6 +150,12 @@ class ZooKeeperBackend implements StoreBackend {
         this.#data(live, `${ZK_MARKER_PATH}/${session}`),
       ),
     ])
+    // Forget nodes that are gone, so what is known stays the size of the tree
+    const listed = new Set([
+      ...nodes.map((n) => `${n.parent}/${n.name}`),
+      ...sessions.map((session) => `${ZK_MARKER_PATH}/${session}`),
+    ])
+    for (const path of live.known.keys()) if (!listed.has(path)) live.known.delete(path)
     const meshBySession = new Map<string, string>()
     sessions.forEach((session, i) => {
       const read = markers[i]
@@ -246,7 +271,12 @@ class ZooKeeperBackend implements StoreBackend {
       this.#protocolErrors++
       if (live !== undefined) this.#drop(live, err)
     })
-    live = { client, session: sessionHex(client.getSessionId()), abort: new AbortController() }
+    live = {
+      client,
+      session: sessionHex(client.getSessionId()),
+      abort: new AbortController(),
+      known: new Map(),
+    }
     try {
       for (const path of [this.#root, ZK_MARKER_PATH]) {
         await this.#call<string>(live, `mkdirp ${path}`, (done) => client.mkdirp(path, done))
@@ -287,6 +317,10 @@ class ZooKeeperBackend implements StoreBackend {
   #drop(live: Live, reason: Error): void {
     if (this.#live !== live) return
     this.#previousSessions.add(live.session)
+    // The oldest ended long ago (a session outlives its client by its timeout at most)
+    if (this.#previousSessions.size > PREVIOUS_SESSIONS_KEPT) {
+      this.#previousSessions.delete(this.#previousSessions.values().next().value as string)
+    }
     this.#live = undefined
     this.#disconnectedAt = undefined
     live.abort.abort(reason)
@@ -294,16 +328,25 @@ class ZooKeeperBackend implements StoreBackend {
     this.#onChange()
   }
 
-  /** One bounded call; a call that times out on a client that says it is connected drops it. */
+  /**
+   * One bounded call. A call that times out on a client that says it is connected, and that
+   * received nothing at all meanwhile, met a stalled connection: the client is dropped. (A
+   * server that answers other calls is slow, not stalled: only the call fails.)
+   */
   async #call<T>(
     live: Live,
     what: string,
     start: (done: (err: ZkError | null, value: T) => void) => void,
   ): Promise<T> {
+    const before = bytesReceived(live.client)
     try {
       return await call<T>(what, this.#timeoutMs, start, live.abort.signal)
     } catch (err) {
-      if (err instanceof ZooKeeperTimeoutError && isConnected(live.client)) {
+      if (
+        err instanceof ZooKeeperTimeoutError &&
+        isConnected(live.client) &&
+        bytesReceived(live.client) === before
+      ) {
         this.#stalls++
         this.#drop(live, err)
       }
@@ -322,10 +365,23 @@ class ZooKeeperBackend implements StoreBackend {
     }
   }
 
+  /**
+   * A node's data and stat. With `watch`, a node whose data watch has not fired since its last
+   * read is answered from what is known, and a read sets the watch; the answer is kept in the
+   * library's callback, before any event that follows it on the connection can be seen.
+   */
   async #data(live: Live, path: string, watch = true): Promise<[string, ZkStat] | undefined> {
+    const known = watch ? live.known.get(path) : undefined
+    if (known !== undefined) return known
     const read = (done: (err: ZkError | null, value: [string, ZkStat]) => void): void => {
-      const answer = (err: ZkError | null, data: Buffer | undefined, stat: ZkStat): void =>
-        done(err, [data === null || data === undefined ? '' : data.toString(), stat])
+      const answer = (err: ZkError | null, data: Buffer | undefined, stat: ZkStat): void => {
+        const value: [string, ZkStat] = [
+          data === null || data === undefined ? '' : data.toString(),
+          stat,
+        ]
+        if (err === null && watch) live.known.set(path, value)
+        done(err, value)
+      }
       if (watch) live.client.getData(path, this.#watch, answer)
       else live.client.getData(path, answer)
     }

@@ -24,6 +24,7 @@ export class ZooKeeperSessionExpiredError extends GossipSdError<'ERR_ZOOKEEPER_S
 
 export type ZkClient = zookeeper.Client
 export type ZkStat = zookeeper.Stat
+export type ZkEvent = zookeeper.Event
 /** What the library's callbacks report. */
 export type ZkError = Error | zookeeper.Exception
 export const { CreateMode, Exception } = zookeeper

@@ -56,6 +56,14 @@ function managerOf(client: zookeeper.Client): ConnectionManager {
   return manager as ConnectionManager
 }
 
+/** Bytes each contained client has received, over all its connections. */
+const received = new WeakMap<zookeeper.Client, { bytes: number }>()
+
+/** What `client` has received so far: a call that times out with this unchanged met silence. */
+export function bytesReceived(client: zookeeper.Client): number {
+  return received.get(client)?.bytes ?? 0
+}
+
 /** Installs the three patches on a new client (before connect()). */
 export function contain(
   client: zookeeper.Client,
@@ -63,7 +71,10 @@ export function contain(
 ): void {
   const manager = managerOf(client)
   const { onSocketData, onSocketClosed, findNextServer } = manager
+  const count = { bytes: 0 }
+  received.set(client, count)
   manager.onSocketData = function (this: ConnectionManager, buffer: Buffer): void {
+    count.bytes += buffer.length
     try {
       onSocketData.call(this, buffer)
     } catch (err) {
