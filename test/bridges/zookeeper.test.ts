@@ -38,7 +38,7 @@ let server: StoreServer
 let zk: ZkClient
 before(async () => {
   server = await startZooKeeper()
-  zk = await connect(server.endpoint, 60_000, 10_000)
+  zk = await connect(server.endpoint, 60_000, 30_000)
 })
 after(async () => {
   await killAllAgents()
@@ -288,9 +288,10 @@ describe('ZooKeeper bridge, outages, crashes and expired sessions', { timeout: 1
       await until(() => bridge.state === 'down', [bridgeWake], 10_000, 'the bridge sees the outage')
       await server.restart()
       // node-zookeeper-client does not always come back after a server restart (the bridge
-      // starts a new session when its client stays away); the test's own reader starts afresh
+      // starts a new session when its client stays away); the test's own reader starts afresh,
+      // allowed 30 s (a JVM just restarted at load 59 took over 10 s to answer a handshake)
       zk.close()
-      zk = await connect(server.endpoint, 60_000, 10_000)
+      zk = await connect(server.endpoint, 60_000, 30_000)
       await until(
         async () =>
           bridge.state === 'live' &&
