@@ -14,6 +14,7 @@ import {
   connect,
   Exception,
   type ZkClient,
+  type ZkStat,
   zkCode,
 } from '../../src/compat/bridges/zookeeper/client.ts'
 import { InstanceCache } from '../../src/compat/gokit/index.ts'
@@ -176,6 +177,36 @@ describe('ZooKeeper bridge, go-kit layout', () => {
     } finally {
       process.off('warning', onWarning)
       await backend.close()
+    }
+  })
+
+  it("a node's data changed in place reaches the mesh (a pass does not re-read unchanged nodes)", async () => {
+    const path = freshPath()
+    const mesh = await startRealTimeMesh(2)
+    const [bridgeNode, other] = mesh.nodes as [Mesh, Mesh]
+    const bridge = bridgeOn(bridgeNode, path)
+    const addresses = (): string[] => other.lookup('cart').flatMap((i) => i.addresses)
+    try {
+      const goNode = await register(zk, `${path}/cart`, 'instance', '10.5.1.1:80')
+      await until(
+        () => addresses().includes('10.5.1.1:80'),
+        [meshWake(other)],
+        15_000,
+        'the Go node in the mesh',
+      )
+      await call<ZkStat>('setData', 5000, (done) =>
+        zk.setData(goNode, Buffer.from('10.5.1.2:80'), -1, done),
+      )
+      await until(
+        () => JSON.stringify(addresses()) === JSON.stringify(['10.5.1.2:80']),
+        [meshWake(other)],
+        15_000,
+        'the new data in the mesh',
+        addresses,
+      )
+    } finally {
+      await bridge.close()
+      await mesh.stop()
     }
   })
 
