@@ -19,7 +19,7 @@ import {
   type QuorumPolicy,
   type Succession,
 } from './quorum.ts'
-import { contenders, leaderOf } from './rules.ts'
+import { leaderOf } from './rules.ts'
 import { highestClaim, INITIAL_TERM_STATE, nextTerm, type TermState } from './term.ts'
 
 /** The leadership state of one service as this node sees it. */
@@ -57,7 +57,7 @@ export interface Observation {
 /** The next leadership state of a service after an observation (pure). */
 export function observe(state: ServiceLeadership, o: Observation): ServiceLeadership {
   const attested = o.attested === undefined ? o.live : o.live.filter(o.attested)
-  const candidate = leaderOf(contenders(o.live, attested))
+  const candidate = leaderOf(o.live, o.attested)
   let leader = candidate
   let blocks = state.blocks
   if (o.quorum !== undefined) ({ leader, blocks } = gate(state, candidate, o, o.quorum))

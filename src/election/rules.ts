@@ -37,21 +37,26 @@ export function compareByRank(a: Instance, b: Instance): number {
   return compareByAge(a, b)
 }
 
-/** The instances that compete under rule 0: the attested ones when there is one, else all. */
-export function contenders(
-  live: readonly Instance[],
-  attested: readonly Instance[],
-): readonly Instance[] {
-  return attested.length > 0 ? attested : live
-}
-
-/** The leader of a set of instances of one service, or undefined when it is empty. */
-export function leaderOf(instances: Iterable<Instance>): Instance | undefined {
+/**
+ * The leader of a set of instances of one service, or undefined when it is empty: the first by
+ * rank among those `attested` accepts when there is one (rule 0), else among all.
+ * @param attested whether an instance's owner is attested (`node.attested`). @default all are
+ */
+export function leaderOf(
+  instances: Iterable<Instance>,
+  attested: (instance: Instance) => boolean = () => true,
+): Instance | undefined {
   let leader: Instance | undefined
+  let attestedLeader: Instance | undefined
   for (const instance of instances) {
     if (leader === undefined || compareByRank(instance, leader) < 0) leader = instance
+    if (
+      attested(instance) &&
+      (attestedLeader === undefined || compareByRank(instance, attestedLeader) < 0)
+    )
+      attestedLeader = instance
   }
-  return leader
+  return attestedLeader ?? leader
 }
 
 function compareKeys(a: Instance, b: Instance): number {

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
+import { newClient } from '../../src/compat/discoverd/index.ts'
 import { createElection, type Election } from '../../src/election/index.ts'
 import { handoverDelayMs } from '../../src/election/quorum.ts'
 import { encodeFrame } from '../../src/membership/frame.ts'
@@ -172,6 +173,11 @@ describe('adversarial: a member minting owners', () => {
     const { a, b } = cluster
     const { elections, leaders } = await agreedElections(a, b)
     const before = leaders()
+    // The discoverd face at b names the leader the elections name, before and after.
+    const face = newClient(b).newServiceSet('web')
+    const faceLeader = (): string | undefined => face.leader()?.addr
+    const leaderAddress = elections[1]?.leader('web')?.instance.addresses[0]
+    assert.equal(faceLeader(), leaderAddress)
     const h = await hostileMember(cluster)
     // Two owners with no process and no connection: one registered at the epoch (first in any
     // succession by age), one claiming a term far above the leader's (below the bound).
@@ -198,6 +204,7 @@ describe('adversarial: a member minting owners', () => {
       assert.equal(node.attested(claimant.ownerId), false)
     }
     assert.deepEqual(leaders(), before, 'the claim preempted the leader')
+    assert.equal(faceLeader(), leaderAddress, 'the claim leads in the discoverd face')
     // Succession: the leader leaves; the other honest instance follows, not the oldest minted one.
     const leader = elections[0]?.leader('web')?.instance
     const [leaving, staying] = leader?.owner === a.peerId ? [a, b] : [b, a]
@@ -208,6 +215,8 @@ describe('adversarial: a member minting owners', () => {
     }, 'a successor agreed on')
     const successor = elections[0]?.leader('web')?.instance
     assert.equal(successor?.owner, staying.peerId)
+    assert.equal(faceLeader(), successor?.addresses[0])
+    face.close()
     for (const e of elections) e.close()
   })
 

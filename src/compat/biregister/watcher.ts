@@ -11,11 +11,12 @@
  */
 
 import type { DiscoveryNode, Instance, ServiceChange } from '../../contract.ts'
-import { compareByAge, leaderOf } from '../../election/rules.ts'
+import { compareByAge } from '../../election/rules.ts'
 import { Channel } from '../shared/channel.ts'
 import { onlyClaimChanged } from '../shared/claims.ts'
 import { subscribeMatching } from '../shared/feed.ts'
 import { instancesUnder, keyOf, keyValueOf, underPrefix } from '../shared/keyspace.ts'
+import { leaderOn } from '../shared/leader.ts'
 import { requireNode, requirePositiveInteger, requireString } from '../shared/validate.ts'
 import { type Change, ChangeOp, type Leader } from './types.ts'
 
@@ -119,7 +120,7 @@ export class MeshWatcher implements Watcher {
   }
 
   protected leaderInstance(): Instance | undefined {
-    return leaderOf(this.#cache.values())
+    return leaderOn(this.discovery, this.#cache.values())
   }
 
   protected has(name: string): boolean {

@@ -11,10 +11,10 @@
  */
 
 import type { DiscoveryNode, RegistrationHandle } from '../../contract.ts'
-import { leaderOf } from '../../election/rules.ts'
 import { claimLeadership } from '../shared/claims.ts'
 import { TimeoutError } from '../shared/errors.ts'
 import { waitUntil } from '../shared/feed.ts'
+import { leaderOn } from '../shared/leader.ts'
 import {
   requireDuration,
   requireNode,
@@ -127,7 +127,7 @@ class MeshClient implements Client {
       this.#node,
       (instance) => instance.service === name,
       () => {
-        const leader = leaderOf(this.#node.lookup(name))
+        const leader = leaderOn(this.#node, this.#node.lookup(name))
         return leader?.key === key ? toService(leader) : undefined
       },
       { signal: AbortSignal.any(signals) },

@@ -5,9 +5,10 @@
  *   recomputes it on every change the node reports for that service, or when the filter
  *   changes; watch updates are the diff between two snapshots, so a filter change takes the
  *   members it excludes offline at once.
- * - The leader is the member the election's rule ranks first (leaderOf: the claimed leader, so
- *   a newcomer never displaces it; the oldest member while none is claimed): every node holding
- *   the same set with the same filter names the same leader, with no extra messages.
+ * - The leader is the member the election's rule ranks first (leaderOn: attested owners first,
+ *   then the claimed leader, so a newcomer never displaces it; the oldest member while none is
+ *   claimed): every node holding the same set and heartbeats with the same filter names the same
+ *   leader, with no extra messages.
  * - A claim (the election re-signing its leader) is not a member update (shared/claims.ts).
  * - A set made by registerWithSet hides its own registration from services/addrs/select and from
  *   watch(true)'s current members, but not from leader/leaders, nor from the updates watch
@@ -16,10 +17,11 @@
  */
 
 import { compareVersions, type DiscoveryNode, type Instance } from '../../contract.ts'
-import { compareByAge, leaderOf } from '../../election/rules.ts'
+import { compareByAge } from '../../election/rules.ts'
 import { Channel } from '../shared/channel.ts'
 import { onlyClaimChanged } from '../shared/claims.ts'
 import { subscribeMatching } from '../shared/feed.ts'
+import { leaderOn } from '../shared/leader.ts'
 import { matchesAll, requireStringMap } from '../shared/validate.ts'
 import { toService, toUpdate } from './convert.ts'
 import type { Service, ServiceUpdate } from './types.ts'
@@ -74,12 +76,18 @@ export class MeshServiceSet implements ServiceSet {
     this.#selfAddr = self?.addr ?? ''
     this.#selfKey = self?.key
     this.#members = this.#read()
-    this.#leaderKey = leaderOf(this.#members.values())?.key
-    this.#unsubscribe = subscribeMatching(
+    this.#leaderKey = leaderOn(node, this.#members.values())?.key
+    const unsubscribeChanges = subscribeMatching(
       node,
       (instance) => instance.service === name,
       () => this.#refresh(),
     )
+    // The leader can change with attestation alone (no member changed): leaders() reports it.
+    const unsubscribeAttestation = node.onAttestationChange(() => this.#refresh())
+    this.#unsubscribe = () => {
+      unsubscribeChanges()
+      unsubscribeAttestation()
+    }
   }
 
   selfAddr(): string {
@@ -87,7 +95,7 @@ export class MeshServiceSet implements ServiceSet {
   }
 
   leader(): Service | null {
-    const leader = leaderOf(this.#members.values())
+    const leader = leaderOn(this.#node, this.#members.values())
     return leader === undefined ? null : toService(leader)
   }
 
@@ -176,7 +184,7 @@ export class MeshServiceSet implements ServiceSet {
       }
     }
     for (const stream of this.#watchers) for (const update of updates) stream.push(update)
-    const leader = leaderOf(this.#members.values())
+    const leader = leaderOn(this.#node, this.#members.values())
     if (leader?.key !== this.#leaderKey) {
       this.#leaderKey = leader?.key
       const service = leader === undefined ? null : toService(leader)
