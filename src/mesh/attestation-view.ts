@@ -17,7 +17,7 @@ export interface AttestationViewInit {
   readonly scheduler: Scheduler
   /** The liveness window of an owner's heartbeat (the mesh's default TTL). */
   readonly windowMs: number
-  /** This node's owner ID and its connected neighbours': the roots. */
+  /** This node's owner ID and its connected neighbours': roots (with the peers heard from). */
   readonly roots: () => string[]
 }
 
@@ -30,6 +30,12 @@ export class AttestationView {
   #lists = new Map<string, Uint8Array>()
   #validUntil = Number.NEGATIVE_INFINITY
   #dirty = true
+  /**
+   * Neighbours a frame came from, and when: a frame proves its sender's connection (the
+   * transport authenticated it) even before the transport reports that connection, so these are
+   * roots too, for one liveness window after the last frame.
+   */
+  readonly #heard = new Map<string, number>()
   #notifying = false
 
   constructor(init: AttestationViewInit) {
@@ -66,6 +72,13 @@ export class AttestationView {
     this.#dirty = true
   }
 
+  /** A frame arrived from neighbour `peer`. */
+  heardFrom(peer: string): void {
+    if (this.#attested === undefined) return
+    if (!this.#heard.has(peer) && !this.#attested.has(peer)) this.#dirty = true
+    this.#heard.set(peer, this.#init.scheduler.now())
+  }
+
   /** Recomputes if due, so listeners hear of changes that time alone made (called by the sweep). */
   check(): void {
     if (this.#listeners.size > 0) this.#current()
@@ -83,8 +96,13 @@ export class AttestationView {
       lists.set(heartbeat.owner, heartbeat.neighbours)
       if (liveUntil < validUntil) validUntil = liveUntil
     }
+    const rooted = roots()
+    for (const [peer, at] of this.#heard) {
+      if (now - at <= windowMs) rooted.push(peer)
+      else this.#heard.delete(peer)
+    }
     const attested = attestedOwners(
-      roots(),
+      rooted,
       live.map(({ heartbeat }) => ({
         owner: heartbeat.owner,
         key: heartbeat.signed.owner,

@@ -694,6 +694,7 @@ export class Mesh implements DiscoveryNode {
     if (leave !== undefined && frame.digest !== undefined && !frame.wantReply)
       leave.answered(from, this.#confirmsLeave(frame.digest))
     const now = this.scheduler.now()
+    this.#attestation.heardFrom(from)
     const changes: ServiceChange[] = []
     let verdict: FrameVerdict = 'accept'
     for (const gossip of frame.gossip) {
