@@ -6,9 +6,15 @@
  * Verification is the expensive step, and the same statement arrives many times (push from
  * several neighbours, anti-entropy). Ed25519 signatures are deterministic, so an envelope whose
  * owner, body and signature equal one already verified is the same statement: a bounded cache
- * keyed by signature skips the second verification. A driver that runs many replicas in one
- * process (the simulator) may inject one shared `openStatement` instead: opening is a pure
- * function of the signed bytes, so a cache shared by every replica is exact.
+ * keyed by signature skips the second verification. A copy is worth keeping only while the set
+ * holds its statement: one superseded (a newer version, the owner's next heartbeat), expired or
+ * forgotten can at most come back stale. So once the cache passes twice what the set holds (and a
+ * floor), entries whose statement the set no longer holds are dropped: the cache follows the live
+ * state, not the number of statements ever received (a heartbeat a second per owner would fill
+ * a cache bounded by count alone within the hour). `verifyCacheSize` stays the hard cap. A
+ * driver that runs many replicas in one process (the simulator) may inject one shared
+ * `openStatement` instead: opening is a pure function of the signed bytes, so a cache shared by
+ * every replica is exact.
  */
 
 import { Admission, emptyQuotaStats, type QuotaStats } from './admission.ts'
@@ -96,6 +102,9 @@ export function emptyRejectionCounts(): Record<RejectionCode, number> {
 }
 
 const NONE: readonly ServiceChange[] = Object.freeze([])
+
+/** Verified statements kept whatever the set holds, before entries it no longer holds are dropped. */
+const VERIFY_CACHE_FLOOR = 1024
 
 /** Bad statements remembered (see failed-verifications.ts): 32 bytes of digest each. */
 const FAILED_CACHE_SIZE = 4096
@@ -258,11 +267,24 @@ export class Replica {
       if (err instanceof InvalidSignatureError) this.#failed.add(cacheKey, signed)
       throw err
     }
+    if (this.#verified.size >= VERIFY_CACHE_FLOOR + 2 * (this.set.size + this.set.ownerCount))
+      this.#dropUnheld()
     if (this.#verified.size >= this.#verifyCacheSize) {
       const oldest = this.#verified.keys().next().value
       if (oldest !== undefined) this.#verified.delete(oldest)
     }
     this.#verified.set(cacheKey, statement)
     return statement
+  }
+
+  /** Verified statements remembered (at most `verifyCacheSize`; see the top of this file). */
+  get verifiedCached(): number {
+    return this.#verified.size
+  }
+
+  /** Forgets every verified statement the set does not hold now. */
+  #dropUnheld(): void {
+    for (const [key, statement] of this.#verified)
+      if (!this.set.holdsStatement(statement)) this.#verified.delete(key)
   }
 }

@@ -51,6 +51,7 @@
  */
 
 import { BucketFingerprints } from './buckets.ts'
+import { bytesEqual } from './bytes.ts'
 import { type BucketDigest, type Digest, type OwnerSummary, SetDigests } from './digests.ts'
 import type { Entry } from './entry.ts'
 import { END, EntryLists } from './entry-lists.ts'
@@ -665,6 +666,16 @@ export class ServiceSet {
   /** True when this set holds anything of the owner. */
   holds(ownerId: string): boolean {
     return this.#owners.slotOf(ownerId) !== undefined
+  }
+
+  /** True when this set holds exactly this statement (same signature), not another version of it. */
+  holdsStatement(statement: Statement): boolean {
+    let held: Statement | undefined
+    if (statement.kind === 'heartbeat') {
+      const owner = this.#owners.slotOf(statement.owner)
+      held = owner === undefined ? undefined : this.#owners.heartbeat[owner]
+    } else held = this.get(statement.key)?.statement
+    return held !== undefined && bytesEqual(held.signed.signature, statement.signed.signature)
   }
 
   #addBytes(owner: number, bytes: number): void {

@@ -12,7 +12,7 @@ import { ServiceSet } from '../../src/membership/service-set.ts'
 import { SCHEMA_VERSION } from '../../src/membership/statement.ts'
 import * as wire from '../../src/membership/wire.ts'
 import { stateOf } from '../fixtures/snapshot.ts'
-import { DOMAIN, heartbeatFor, registration, signerFor } from '../fixtures/statements.ts'
+import { DOMAIN, heartbeatFor, registration, signerFor, tombstone } from '../fixtures/statements.ts'
 
 const alice = signerFor('alice')
 const mallory = signerFor('mallory')
@@ -308,5 +308,45 @@ describe('frames', () => {
       assert.equal(frame.digest !== undefined, i === frames.length - 1)
     })
     assert.equal(total, 40)
+  })
+  test('the verify cache follows what the set holds, not how many statements it has received', () => {
+    const replica = new Replica()
+    const owners = ['alice', 'bob', 'carol'].map(signerFor)
+    const counters = owners.map(() => 0)
+    const live = owners.map(() => [] as string[])
+    let now = 0
+    let serial = 0
+    let largest = 0
+    const take = (s: { signed: wire.SignedStatement }) => {
+      replica.receive({ statement: s.signed, ageMs: 0 }, now)
+      largest = Math.max(largest, replica.verifiedCached)
+    }
+    // 9,000 statements: each owner churns between 5 and 15 instances and heartbeats every step,
+    // tombstones running out as the clock moves on.
+    for (let step = 0; step < 1500; step++) {
+      now += 100
+      owners.forEach((owner, o) => {
+        const ids = live[o] as string[]
+        const version = () => at(1, ++(counters[o] as number))
+        if (ids.length > 5 && (ids.length >= 15 || step % 3 === o % 3))
+          take(tombstone(owner, version(), ids.shift() as string))
+        else {
+          const id = `i${serial++}`
+          ids.push(id)
+          take(registration(owner, version(), { id }))
+        }
+      })
+      owners.forEach((owner, o) => {
+        take(heartbeatFor(owner, at(1, ++(counters[o] as number)), replica.set))
+      })
+      replica.expire(now)
+    }
+    assert.equal(replica.stats.accepted, 9000, 'every statement merged')
+    const held = replica.set.size + replica.set.ownerCount
+    assert.ok(held < 200, `the set holds ${held} statements and heartbeats`)
+    assert.ok(
+      largest <= 1024 + 2 * 200,
+      `at most 1024 + twice what is held (${held}) remembered; was ${largest}`,
+    )
   })
 })
