@@ -53,8 +53,8 @@ const INSTANCES_PER_NODE = 10
 const SPAWN_BATCH = 4
 const SETTLE_MS = 3000
 const OP_DEADLINE_MS = 10_000
-/** Spawn → ready line at most (a shared host under load starts slowly). */
-const READY_MS = 60_000
+/** Spawn → ready line at most (a shared host under load starts slowly: 40 agents at load 74 took over 60 s). */
+const READY_MS = 60_000 + NODES * 3000
 /** Last agent up → every agent holding every instance, at most (grows with N: a loaded host is slow). */
 const CONVERGE_MS = 60_000 + NODES * 3000
 /** Ten minutes and one more per node: a loaded host starts agents slowly. */
@@ -112,6 +112,7 @@ async function spawnWithRetry(flags: readonly string[]): Promise<Agent> {
     } catch (err) {
       if (attempt >= 2) throw err
       startRetries++
+      console.error(`started again: ${String(err).split('\n')[0]}`)
     }
   }
 }

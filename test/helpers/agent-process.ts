@@ -4,6 +4,7 @@
  * Every agent listens on 127.0.0.1 with mDNS off unless the caller passes its own flags.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LineLog, parseJsonLine } from './line-log.ts'
@@ -105,7 +106,9 @@ export async function spawnAgent(
     events.waitFor((e) => e.type === 'ready', readyMs, `agent ${child.pid} ready line`),
     exitedEarly,
   ]).catch((err: unknown) => {
-    throw new Error(`${err instanceof Error ? err.message : err}; its stderr:\n${stderr}`)
+    const cpu = cpuTimes(child.pid as number)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    throw new Error(`${err instanceof Error ? err.message : err}${cpu}; its stderr:\n${stderr}`)
   })
   if (ready.type !== 'ready') throw new Error('unreachable: waited for the ready line')
   return {
@@ -120,6 +123,19 @@ export async function spawnAgent(
       if (child.exitCode === null && child.signalCode === null)
         process.kill(child.pid as number, signal)
     },
+  }
+}
+
+/**
+ * " (ran 0.4 s, waited 52.1 s for a CPU)": a process's time on a CPU and in the run queue, from
+ * Linux's /proc/<pid>/schedstat, to tell a starved start from a stuck one; empty elsewhere.
+ */
+function cpuTimes(pid: number): string {
+  try {
+    const [ran, waited] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number)
+    return ` (ran ${((ran ?? 0) / 1e9).toFixed(1)} s, waited ${((waited ?? 0) / 1e9).toFixed(1)} s for a CPU)`
+  } catch {
+    return ''
   }
 }
 
