@@ -5,7 +5,8 @@
  *   npm run bench:soak -- [--minutes 10] [--nodes 10] [--ops-per-second 10] [--json out.json]
  *
  * Every sample (30 over the run, at least 5 s apart) reads from each agent: heap used and RSS
- * (its /v1/status), open file descriptors (/proc/PID/fd), state size (live instances, statements
+ * (its /v1/status), the live heap (heap used right after a full GC, through the inspector:
+ * lib/live-heap.ts; heap used alone also counts garbage not yet collected), open file descriptors (/proc/PID/fd), state size (live instances, statements
  * held, owners) and divergence: how many instance keys its view differs by from the truth, the
  * union of what each agent says it owns itself. The table shows the mean over agents (the
  * maximum for divergence); the verdict fits a line to each series over the last half of the run
@@ -27,6 +28,7 @@ import {
   LOOPBACK_FLAGS,
   spawnAgent,
 } from '../test/helpers/agent-process.ts'
+import { INSPECTABLE_LAUNCHER, liveHeapBytes } from './lib/live-heap.ts'
 import { bootstrapFor } from './lib/topology.ts'
 import { argValue, printTable, type Row, writeJsonIfAsked } from './table.ts'
 
@@ -51,6 +53,7 @@ interface Status {
 interface Sample {
   minute: number
   heapMb: number
+  liveHeapMb: number
   rssMb: number
   fds: number
   instances: number
@@ -63,6 +66,7 @@ interface Sample {
 /** What each series is called, and the smallest drift over the last half that is not flat. */
 const SERIES: ReadonlyArray<[keyof Sample, string, number]> = [
   ['heapMb', 'heap used (MB, mean)', 2],
+  ['liveHeapMb', 'live heap: after full GC (MB, mean)', 2],
   ['rssMb', 'RSS (MB, mean)', 4],
   ['fds', 'open fds (mean)', 2],
   ['instances', 'live instances (mean)', 5],
@@ -80,7 +84,11 @@ async function startCluster(): Promise<Agent[]> {
   const agents: Agent[] = []
   for (let i = 0; i < NODES; i++)
     agents.push(
-      await spawnAgent([...LOOPBACK_FLAGS, '--preset', 'lan', ...bootstrapFor(i, agents)]),
+      await spawnAgent(
+        [...LOOPBACK_FLAGS, '--preset', 'lan', ...bootstrapFor(i, agents)],
+        undefined,
+        INSPECTABLE_LAUNCHER,
+      ),
     )
   return agents
 }
@@ -125,7 +133,9 @@ async function sample(agents: readonly Agent[], startedAt: number): Promise<Samp
         control<{ instances: InstanceJson[] }>(agent, 'GET', '/v1/services'),
         readdir(`/proc/${agent.pid}/fd`),
       ])
-      return { agent, status, instances: services.instances, fds: fds.length }
+      // After the status read, so its heap used is the collector's, not ours.
+      const liveHeap = await liveHeapBytes(agent)
+      return { agent, status, instances: services.instances, fds: fds.length, liveHeap }
     }),
   )
   const truth = new Set(
@@ -141,6 +151,7 @@ async function sample(agents: readonly Agent[], startedAt: number): Promise<Samp
   return {
     minute: (performance.now() - startedAt) / 60_000,
     heapMb: mean(views.map((v) => v.status.process.heapUsedBytes / 2 ** 20)),
+    liveHeapMb: mean(views.map((v) => v.liveHeap / 2 ** 20)),
     rssMb: mean(views.map((v) => v.status.process.rssBytes / 2 ** 20)),
     fds: mean(views.map((v) => v.fds)),
     instances: mean(views.map((v) => v.instances.length)),
