@@ -8,11 +8,11 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Etcd3 } from 'etcd3'
 import { connectEtcd } from '../../src/compat/bridges/etcd/connect.ts'
-import { killAllAgents, LOOPBACK_FLAGS, runCli, spawnAgent } from '../helpers/agent-process.ts'
+import { killAllAgents, runCli } from '../helpers/agent-process.ts'
 import { type StoreServer, startEtcd } from '../helpers/stores.ts'
 import { goRegistrar } from './consul-go-style.ts'
 import { startFakeConsul } from './fake-consul.ts'
-import { etcdKeys, etcdWake, until } from './helpers.ts'
+import { etcdKeys, etcdWake, spawnBridgedWebAgent, until } from './helpers.ts'
 
 let server: StoreServer
 let raw: Etcd3
@@ -28,12 +28,7 @@ after(async () => {
 
 describe('gossip-sd agent --bridge', () => {
   it('mirrors the agent and etcd both ways and reports the bridge in status', async () => {
-    const agent = await spawnAgent([
-      ...LOOPBACK_FLAGS,
-      '--preset',
-      'local',
-      '--register',
-      'web=127.0.0.1:8080',
+    const agent = await spawnBridgedWebAgent([
       '--bridge',
       `etcd=${server.endpoint}`,
       '--bridge-layout',
@@ -84,15 +79,7 @@ describe('gossip-sd agent --bridge', () => {
   it('mirrors the agent and Consul both ways with --bridge consul=URL', async () => {
     const consul = await startFakeConsul()
     try {
-      const agent = await spawnAgent([
-        ...LOOPBACK_FLAGS,
-        '--preset',
-        'local',
-        '--register',
-        'web=127.0.0.1:8080',
-        '--bridge',
-        `consul=${consul.url}`,
-      ])
+      const agent = await spawnBridgedWebAgent(['--bridge', `consul=${consul.url}`])
       const wake = (callback: () => void): (() => void) => {
         consul.changes.on('change', callback)
         return () => consul.changes.off('change', callback)

@@ -10,7 +10,7 @@ import { MemoryNetwork } from '../../src/memory/memory.ts'
 import { localMeshConfig } from '../../src/mesh/config.ts'
 import { Mesh } from '../../src/mesh/mesh.ts'
 import { systemScheduler } from '../../src/mesh/scheduler.ts'
-import { REPO_ROOT } from '../helpers/agent-process.ts'
+import { type Agent, LOOPBACK_FLAGS, REPO_ROOT, spawnAgent } from '../helpers/agent-process.ts'
 import { DeadlineError, withDeadline } from '../helpers/deadline.ts'
 
 export interface RealTimeMesh {
@@ -161,4 +161,16 @@ export async function spawnBridgeProcess(
     throw err
   }
   return child
+}
+
+/** A real agent on loopback (local preset) registering web=127.0.0.1:8080, with the given bridge flags. */
+export function spawnBridgedWebAgent(bridgeFlags: readonly string[]): Promise<Agent> {
+  return spawnAgent([
+    ...LOOPBACK_FLAGS,
+    '--preset',
+    'local',
+    '--register',
+    'web=127.0.0.1:8080',
+    ...bridgeFlags,
+  ])
 }

@@ -19,7 +19,7 @@ import {
 } from '../../src/compat/bridges/zookeeper/client.ts'
 import { InstanceCache } from '../../src/compat/gokit/index.ts'
 import type { Mesh } from '../../src/membership/index.ts'
-import { killAllAgents, LOOPBACK_FLAGS, runCli, spawnAgent } from '../helpers/agent-process.ts'
+import { killAllAgents, runCli } from '../helpers/agent-process.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { type StoreServer, startZooKeeper } from '../helpers/stores.ts'
 import { startZkProxy, type ZkProxy } from '../helpers/zk-proxy.ts'
@@ -27,6 +27,7 @@ import { bridgeCompliance } from './compliance.ts'
 import {
   meshWake,
   sorted,
+  spawnBridgedWebAgent,
   spawnBridgeProcess,
   startRealTimeMesh,
   stateWake,
@@ -245,12 +246,7 @@ describe('ZooKeeper bridge, go-kit layout', () => {
 
 describe('gossip-sd agent --bridge zookeeper=HOST:PORT', () => {
   it('exports the agent, shows the session counters in status and ends the session on a stop', async () => {
-    const agent = await spawnAgent([
-      ...LOOPBACK_FLAGS,
-      '--preset',
-      'local',
-      '--register',
-      'web=127.0.0.1:8080',
+    const agent = await spawnBridgedWebAgent([
       '--bridge',
       `zookeeper=${server.endpoint}`,
       '--bridge-prefix',
