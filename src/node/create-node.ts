@@ -16,10 +16,14 @@ import { buildLibp2p } from './libp2p-config.ts'
 import { Libp2pTransport } from './libp2p-transport.ts'
 import { listenFailure } from './listen-error.ts'
 import { type NodeOptions, validateMeshTiming, validateNodeOptions } from './options.ts'
+import { PeerKeeper } from './peer-keeper.ts'
 import { nodePreset } from './presets.ts'
 import { checkSwarmKey, readSwarmKey } from './psk.ts'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
+
+/** How long a discovered peer is redialled after it was last connected: partitions heal within it. */
+const FORGET_UNSEEN_PEERS_AFTER_MS = 10 * 60 * 1000
 
 /** Creates and starts a node. Throws InvalidNodeOptionError for bad options. */
 export async function createNode(options: NodeOptions = {}): Promise<GossipNode> {
@@ -41,7 +45,15 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     options.keyFile === undefined
       ? await ephemeralIdentity(now)
       : await persistentIdentity(options.keyFile, now)
+  const keeper = new PeerKeeper({
+    bootstrap: options.bootstrap ?? [],
+    intervalMs: tuning.redialIntervalMs,
+    forgetAfterMs: FORGET_UNSEEN_PEERS_AFTER_MS,
+    targetPeers: tuning.targetPeers,
+    dialTimeoutMs: tuning.dialTimeoutMs,
+  })
   const libp2p = await buildLibp2p({
+    gater: keeper.gater,
     privateKey: identity.privateKey,
     cluster,
     listen,
@@ -68,6 +80,7 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     advertisedHost: options.advertisedHost ?? defaultAdvertisedHost(listen),
     incarnation: identity.incarnation,
   })
+  keeper.attach(libp2p, (peer) => mesh.attested(peer))
   try {
     await mesh.start()
   } catch (err) {

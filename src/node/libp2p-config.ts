@@ -1,6 +1,7 @@
 /**
  * Builds the libp2p node: TCP, pre-shared key (optional), Noise, Yamux, identify, ping,
  * gossipsub, bootstrap and mDNS, tuned by a preset. Nothing starts here; the transport starts it.
+ * Which peers it stays connected to is peer-keeper.ts's business (create-node.ts wires it).
  */
 import { createHash } from 'node:crypto'
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
@@ -9,16 +10,17 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
-import { type Ed25519PrivateKey, KEEP_ALIVE, type Libp2p } from '@libp2p/interface'
+import {
+  type ConnectionGater,
+  type Ed25519PrivateKey,
+  KEEP_ALIVE,
+  type Libp2p,
+} from '@libp2p/interface'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { type GossipServices, topicOf } from './libp2p-transport.ts'
-import { keepKnownPeersConnected } from './peer-keeper.ts'
 import type { Libp2pTuning } from './presets.ts'
-
-/** How long a discovered peer is redialled after it was last connected: partitions heal within it. */
-const FORGET_UNSEEN_PEERS_AFTER_MS = 10 * 60 * 1000
 
 export interface Libp2pSetup {
   privateKey: Ed25519PrivateKey
@@ -29,6 +31,8 @@ export interface Libp2pSetup {
   psk: Uint8Array | undefined
   tuning: Libp2pTuning
   maxFrameBytes: number
+  /** Which dials go ahead (peer-keeper.ts); every one when absent. */
+  gater?: ConnectionGater
 }
 
 const MESSAGE_ID_BYTES = 16
@@ -82,6 +86,7 @@ export async function buildLibp2p(setup: Libp2pSetup): Promise<Libp2p<GossipServ
     streamMuxers: [yamux()],
     ...protector,
     peerDiscovery: discovery,
+    ...(setup.gater === undefined ? {} : { connectionGater: setup.gater }),
     connectionManager: { maxConnections: tuning.maxConnections, dialTimeout: tuning.dialTimeoutMs },
     connectionMonitor: {
       pingInterval: tuning.pingIntervalMs,
@@ -97,10 +102,15 @@ export async function buildLibp2p(setup: Libp2pSetup): Promise<Libp2p<GossipServ
         msgIdFn: (message) =>
           createHash('sha256').update(message.data).digest().subarray(0, MESSAGE_ID_BYTES),
         allowPublishToZeroTopicPeers: true,
+        // A node's own messages go to its mesh peers (at least D), not to every connected peer:
+        // the mesh forwards them anyway, and a hub with many links would pay for each.
+        floodPublish: false,
         ignoreDuplicatePublishError: true,
         D: tuning.meshDegree,
         Dlo: tuning.meshDegreeLow,
         Dhi: tuning.meshDegreeHigh,
+        // Outbound peers a pruning keeps: fewer than the lower bound, as gossipsub requires.
+        Dout: Math.min(tuning.meshDegreeLow - 1, Math.floor(tuning.meshDegree / 2)),
         Dlazy: tuning.lazyGossipDegree,
         gossipFactor: 0,
         mcacheGossip: tuning.lazyGossipWindows,
@@ -108,8 +118,11 @@ export async function buildLibp2p(setup: Libp2pSetup): Promise<Libp2p<GossipServ
         seenTTL: tuning.seenTtlMs,
         maxInboundDataLength: setup.maxFrameBytes,
         // Peer exchange on prune: a node pruned from a busy peer's mesh (a bootstrap hub) learns
-        // other peers to connect to instead of staying a leaf with an empty mesh.
+        // other peers to connect to instead of staying a leaf with an empty mesh; as many as the
+        // degree peer-keeper.ts keeps (gossipsub's 16 made every pruned leaf dial most of a
+        // small cluster).
         doPX: true,
+        prunePeers: tuning.targetPeers,
         // Scoring counts one thing: messages the mesh rejected (a forged statement, a malformed
         // frame, a digest pushed to everyone; see the topic validator in libp2p-transport.ts).
         // No honest node sends one, so honest peers keep a score of 0, and one rejected message
@@ -131,11 +144,6 @@ export async function buildLibp2p(setup: Libp2pSetup): Promise<Libp2p<GossipServ
         },
       }),
     },
-  })
-  keepKnownPeersConnected(node, {
-    bootstrap: setup.bootstrap,
-    intervalMs: tuning.redialIntervalMs,
-    forgetAfterMs: FORGET_UNSEEN_PEERS_AFTER_MS,
   })
   return node
 }

@@ -5,8 +5,10 @@
  * Latency and load: gossipsub forwards a message the moment it arrives, so a change reaches
  * every node in (hops × one TCP write and one signature check). Every mesh peer adds a duplicate
  * copy of every message (heartbeats included) to receive, decrypt, hash and drop, and that is
- * most of what an idle node spends. Degree 4 (gossipsub's default is 6) keeps a few hops for
- * tens of nodes at two thirds of the cost. Liveness is the mesh's business (heartbeats, TTLs), so
+ * most of what an idle node spends. Degree 3 (gossipsub's default is 6) reaches 20 nodes in about
+ * three hops at half the cost; with 20 agents on one 2-core host, degree 4 and connections
+ * to 6–10 peers each cost a third more CPU than 3 and 4–5 (bench:cluster), and lost copies are
+ * anti-entropy's to repair. Liveness is the mesh's business (heartbeats, TTLs), so
  * connection-level probes are lenient: on a starved host a slow ping must not tear down links.
  */
 import { lanMeshConfig, localMeshConfig, type MeshConfig, wanMeshConfig } from '../mesh/config.ts'
@@ -19,11 +21,11 @@ export const PRESET_NAMES: readonly PresetName[] = ['lan', 'wan', 'local']
 
 /** libp2p settings a preset chooses: gossipsub degrees, connection limits, timeouts. */
 export interface Libp2pTuning {
-  /** Gossipsub target mesh degree: peers each message is forwarded to. @default 4 (gossipsub: 6) */
+  /** Gossipsub target mesh degree: peers each message is forwarded to. @default 3 (gossipsub: 6) */
   meshDegree: number
-  /** Gossipsub lower bound before grafting more peers. @default 3 */
+  /** Gossipsub lower bound before grafting more peers. @default 2 */
   meshDegreeLow: number
-  /** Gossipsub upper bound before pruning (pruned peers get peer exchange). @default 8 */
+  /** Gossipsub upper bound before pruning (pruned peers get peer exchange). @default 4 */
   meshDegreeHigh: number
   /** Gossipsub heartbeat: mesh repair and lazy gossip (IHAVE) period. @default 1000 (ms) */
   gossipHeartbeatMs: number
@@ -50,8 +52,16 @@ export interface Libp2pTuning {
   pingIntervalMs: number
   /** Shortest ping timeout before a connection is aborted (adaptive above it). @default 10000 (ms) */
   pingTimeoutMs: number
-  /** How often bootstrap peers without a connection are dialled again. @default 2000 (ms) */
+  /**
+   * How often remembered peers without a connection are considered for a dial (peer-keeper.ts).
+   * @default 2000 (ms)
+   */
   redialIntervalMs: number
+  /**
+   * Connections a node opens itself while it has fewer, and the peers it passes on when it
+   * prunes one from its gossipsub mesh. Inbound connections are not limited by it. @default 3
+   */
+  targetPeers: number
   /** Connection cap: beyond it libp2p prunes the least valuable connections. @default 200 */
   maxConnections: number
 }
@@ -59,9 +69,9 @@ export interface Libp2pTuning {
 /** The base every preset starts from: one LAN, up to a few hundred nodes. */
 export function baseLibp2pTuning(): Libp2pTuning {
   return {
-    meshDegree: 4,
-    meshDegreeLow: 3,
-    meshDegreeHigh: 8,
+    meshDegree: 3,
+    meshDegreeLow: 2,
+    meshDegreeHigh: 4,
     gossipHeartbeatMs: 1000,
     lazyGossipDegree: 3,
     lazyGossipWindows: 1,
@@ -72,6 +82,7 @@ export function baseLibp2pTuning(): Libp2pTuning {
     pingIntervalMs: 10_000,
     pingTimeoutMs: 10_000,
     redialIntervalMs: 2000,
+    targetPeers: 3,
     maxConnections: 200,
   }
 }
