@@ -10,7 +10,9 @@
  * The floor first, in the same run: N bare libp2p processes (lib/bare-node.mjs: the same libp2p
  * modules, gossipsub on one topic, no application code) joined the same way, measured idle and
  * then each publishing one 120 B message per second (an idle agent signs one heartbeat a
- * second): CPU % of a core per process over a window after a settle, RSS, bytes written/s.
+ * second): CPU % of a core per process over a window after a settle, RSS, bytes written/s;
+ * and, while they publish, one publish → the last process to receive it, R times (printed in
+ * the floor's column of register → everywhere: the stack's own spread on this host).
  *
  * Then, with every agent holding 10 instances:
  * - register → everywhere: from just before the control request on one agent until the last
@@ -226,7 +228,15 @@ async function measureWindow(pids: readonly number[], during?: Promise<void>): P
 }
 
 /** The floor: bare libp2p processes idle, then each publishing one message a second. */
-async function floor(): Promise<{ idle: Window; publishing: Window; peers: number[] }> {
+interface FloorStats {
+  idle: Window
+  publishing: Window
+  peers: number[]
+  /** One publish → every other process received it (ms), R of them, while all publish. */
+  spread: number[]
+}
+
+async function floor(): Promise<FloorStats> {
   const nodes: FloorNode[] = await startFloor(NODES, SPAWN_BATCH)
   try {
     await sleep(SETTLE_MS)
@@ -235,11 +245,31 @@ async function floor(): Promise<{ idle: Window; publishing: Window; peers: numbe
     for (const node of nodes) node.publish(FLOOR_MESSAGE_MS, FLOOR_MESSAGE_BYTES)
     await sleep(SETTLE_MS)
     const publishing = await measureWindow(pids)
+    const spread = await floorSpread(nodes)
     const peers = await Promise.all(nodes.map((n) => n.peers()))
-    return { idle: idleWindow, publishing, peers }
+    return { idle: idleWindow, publishing, peers, spread }
   } finally {
     await stopFloor()
   }
+}
+
+/**
+ * The floor's counterpart of register → everywhere: one publish at a process → the last other
+ * process to receive it, R times from processes in turn, while every process publishes its one
+ * message a second. One missing a process past the deadline counts as the deadline.
+ */
+async function floorSpread(nodes: readonly FloorNode[]): Promise<number[]> {
+  const samples: number[] = []
+  for (let r = 0; r < REGISTRATIONS; r++) {
+    const origin = nodes[r % nodes.length] as FloorNode
+    const id = `spread-${r}`
+    const others = nodes.filter((n) => n !== origin)
+    const seen = others.map((n) => n.seen(id, OP_DEADLINE_MS))
+    const sentAt = await origin.send(id)
+    const at = await Promise.all(seen).catch(() => undefined)
+    samples.push(at === undefined ? OP_DEADLINE_MS : Math.max(...at) - sentAt)
+  }
+  return samples
 }
 
 interface AgentCounters {
@@ -438,11 +468,13 @@ async function main(): Promise<void> {
     {
       metric: 'register → all nodes p50 (ms)',
       agents: spreadPercentile(register, 50),
+      'floor 1 msg/s': floorStats === undefined ? '-' : spreadPercentile(floorStats.spread, 50),
       target: '≤ 40',
     },
     {
       metric: 'register → all nodes p99 (ms)',
       agents: spreadPercentile(register, 99),
+      'floor 1 msg/s': floorStats === undefined ? '-' : spreadPercentile(floorStats.spread, 99),
       target: '≤ 150',
     },
     {
@@ -505,6 +537,7 @@ async function main(): Promise<void> {
             publishingRssBytes: floorStats.publishing.rss,
             publishingThreads: Object.fromEntries(floorStats.publishing.threads),
             peers: floorStats.peers,
+            spreadMs: floorStats.spread,
           },
     summary: rows,
   })

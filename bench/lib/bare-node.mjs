@@ -11,9 +11,10 @@
  * `publish MS BYTES` publishes a message of BYTES random bytes every MS ms (first one after a
  * random fraction of MS, so processes do not publish in lockstep); `idle` stops publishing. It
  * prints `{"type":"peers","count"}` when asked `peers`. `send ID` prints
- * `{"type":"sent","id","at"}` and publishes ID; with `--print-messages` every message received
- * prints `{"type":"seen","id","at"}` (the text of the message as ID; `at` in ms since the epoch,
- * sub-millisecond, comparable between processes of one host). It exits when stdin closes.
+ * `{"type":"sent","id","at"}` and publishes ID (as the text `probe:ID`); with `--print-messages`
+ * every such message received prints `{"type":"seen","id","at"}` (`at` in ms since the epoch,
+ * sub-millisecond, comparable between processes of one host), and the random ones nothing. It
+ * exits when stdin closes.
  */
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
@@ -32,6 +33,7 @@ const bootstrap = []
 for (let i = 2; i < process.argv.length; i++)
   if (process.argv[i] === '--bootstrap') bootstrap.push(process.argv[++i])
 const printMessages = process.argv.includes('--print-messages')
+const PROBE = 'probe:'
 const now = () => performance.timeOrigin + performance.now()
 
 const node = await createLibp2p({
@@ -49,8 +51,9 @@ node.services.pubsub.subscribe(TOPIC)
 if (printMessages)
   node.services.pubsub.addEventListener('message', (event) => {
     const at = now()
-    const id = new TextDecoder().decode(event.detail.data)
-    console.log(JSON.stringify({ type: 'seen', id, at }))
+    const text = new TextDecoder().decode(event.detail.data)
+    if (text.startsWith(PROBE))
+      console.log(JSON.stringify({ type: 'seen', id: text.slice(PROBE.length), at }))
   })
 await Promise.all(bootstrap.map((address) => node.dial(multiaddr(address)).catch(() => undefined)))
 const address = `${node.getMultiaddrs()[0]}`
@@ -78,7 +81,7 @@ commands.on('line', (line) => {
   else if (command === 'send') {
     console.log(JSON.stringify({ type: 'sent', id: args[0], at: now() }))
     void node.services.pubsub
-      .publish(TOPIC, new TextEncoder().encode(args[0]))
+      .publish(TOPIC, new TextEncoder().encode(`${PROBE}${args[0]}`))
       .catch(() => undefined)
   } else if (command === 'peers')
     console.log(JSON.stringify({ type: 'peers', count: node.getPeers().length }))

@@ -14,6 +14,7 @@ const READY_MS = 60_000
 type FloorLine =
   | { type: 'ready'; peerId: string; address: string }
   | { type: 'peers'; count: number }
+  | { type: 'sent' | 'seen'; id: string; at: number }
 
 export interface FloorNode {
   readonly pid: number
@@ -22,12 +23,16 @@ export interface FloorNode {
   publish(ms: number, bytes: number): void
   /** How many peers it is connected to. */
   peers(): Promise<number>
+  /** Publishes a probe `id`; resolves with the instant it printed just before (ms since the epoch). */
+  send(id: string): Promise<number>
+  /** The instant probe `id` reached it (ms since the epoch), within `ms`. */
+  seen(id: string, ms: number): Promise<number>
 }
 
 const running = new Set<ChildProcess>()
 
 async function spawnFloorNode(bootstrap: readonly string[]): Promise<FloorNode> {
-  const child = spawn(process.execPath, [BARE_NODE, ...bootstrap], {
+  const child = spawn(process.execPath, [BARE_NODE, '--print-messages', ...bootstrap], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   running.add(child)
@@ -42,6 +47,14 @@ async function spawnFloorNode(bootstrap: readonly string[]): Promise<FloorNode> 
     child.stdin?.write(`${line}\n`)
   }
   const answers = (): FloorLine[] => lines.items.filter((l) => l.type === 'peers')
+  const stamp = async (type: 'sent' | 'seen', id: string, ms: number): Promise<number> => {
+    const line = await lines.waitFor(
+      (l) => l.type === type && l.id === id,
+      ms,
+      `floor ${child.pid} ${type} ${id}`,
+    )
+    return 'at' in line ? line.at : Number.NaN
+  }
   return {
     pid: child.pid as number,
     address: ready.address,
@@ -53,6 +66,11 @@ async function spawnFloorNode(bootstrap: readonly string[]): Promise<FloorNode> 
       const answer = answers()[seen]
       return answer?.type === 'peers' ? answer.count : Number.NaN
     },
+    send: (id) => {
+      send(`send ${id}`)
+      return stamp('sent', id, 10_000)
+    },
+    seen: (id, ms) => stamp('seen', id, ms),
   }
 }
 
