@@ -1,7 +1,8 @@
 /**
  * The floor bench:cluster measures agents against: a bare libp2p process built from the
  * project's own dependencies with the modules the agent uses (TCP, Noise, Yamux, identify, ping,
- * gossipsub subscribed to one topic), with their defaults and no application code.
+ * gossipsub subscribed to one topic), with their defaults (but gossipsub's IP-colocation
+ * penalty, below) and no application code.
  *
  *   node bench/lib/bare-node.mjs [--bootstrap MULTIADDR]... [--print-messages]
  *
@@ -44,7 +45,14 @@ const node = await createLibp2p({
   services: {
     identify: identify(),
     ping: ping(),
-    pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    // Defaults, but for one: gossipsub's IP-colocation penalty scores a peer by how many peers
+    // share its IP, so on one host a process with more than 10 peers (the bootstrap hub)
+    // graylisted all of them and neither relayed nor delivered anything. Peers on a real LAN
+    // have an IP each; the agents turn it off for the same reason.
+    pubsub: gossipsub({
+      allowPublishToZeroTopicPeers: true,
+      scoreParams: { IPColocationFactorWeight: 0 },
+    }),
   },
 })
 node.services.pubsub.subscribe(TOPIC)
