@@ -301,13 +301,14 @@ interface AgentCounters {
   syncsStarted: number
 }
 
-type Status = { peers: string[]; stats: AgentCounters }
+type Status = { peers: string[]; stats: AgentCounters & { meshPeers: number } }
 
 async function idle(agents: readonly Agent[]): Promise<{
   window: Window
   payload: number[]
   perSecond: AgentCounters
   peers: number[]
+  meshPeers: number[]
   changes: number
 }> {
   const linesBefore = agents.map((a) => a.events.items.length)
@@ -330,6 +331,7 @@ async function idle(agents: readonly Agent[]): Promise<{
       syncsStarted: mean(rate('syncsStarted')),
     },
     peers: statusAfter.map((s) => s.peers.length),
+    meshPeers: statusAfter.map((s) => s.stats.meshPeers),
     // Instances expiring and coming back while nothing changes: the sign of a starved host.
     changes: agents.reduce(
       (sum, a, i) => sum + a.events.items.length - (linesBefore[i] as number),
@@ -456,6 +458,11 @@ async function main(): Promise<void> {
       agents: Math.round(mean(idleWindow.bytes)),
       'floor 1 msg/s': ref(floorBusy, (w) => Math.round(mean(w.bytes))),
       'floor idle': ref(floorIdle, (w) => Math.round(mean(w.bytes))),
+      target: '-',
+    },
+    {
+      metric: 'gossipsub mesh peers per agent, mean / min',
+      agents: `${mean(idleStats.meshPeers).toFixed(1)} / ${Math.min(...idleStats.meshPeers)}`,
       target: '-',
     },
     {

@@ -80,7 +80,10 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     advertisedHost: options.advertisedHost ?? defaultAdvertisedHost(listen),
     incarnation: identity.incarnation,
   })
-  keeper.attach(libp2p, (peer) => mesh.attested(peer))
+  keeper.attach(libp2p, {
+    reachable: (peer) => mesh.attested(peer),
+    meshStarved: () => transport.meshPeers() < tuning.meshDegreeLow,
+  })
   try {
     await mesh.start()
   } catch (err) {

@@ -23,6 +23,8 @@ import type { Libp2pTransport, TransportStats } from './libp2p-transport.ts'
 export interface GossipNodeStats extends MeshStats {
   /** Connected neighbours speaking this cluster's protocol. */
   peers: number
+  /** Of those, the ones in gossipsub's mesh: each frame goes to (and comes from) them. */
+  meshPeers: number
   transport: TransportStats
 }
 
@@ -142,6 +144,7 @@ export class Libp2pGossipNode implements GossipNode {
     return {
       ...this.mesh.stats(),
       peers: this.#transport.peers().length,
+      meshPeers: this.#transport.meshPeers(),
       transport: { ...this.#transport.stats },
     }
   }

@@ -17,7 +17,7 @@
  * Reads are bounded: a length prefix above `maxFrameBytes` aborts the stream before its body is
  * read, and is counted; a frame that is merely malformed is handed on and the mesh counts it.
  */
-import type { GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
+import type { GossipSub, GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
 import {
   type Libp2p,
   type Message,
@@ -122,6 +122,12 @@ export class Libp2pTransport implements Transport {
     this.protocol = syncProtocolOf(init.cluster)
     this.#maxFrameBytes = init.maxFrameBytes
     this.#dialTimeoutMs = init.dialTimeoutMs
+  }
+
+  /** Peers in gossipsub's mesh for the cluster's topic: those this node forwards every frame to. */
+  meshPeers(): number {
+    // The PubSub face gossipsub is typed by does not show its mesh; the service is a GossipSub.
+    return (this.libp2p.services.pubsub as GossipSub).getMeshPeers(this.topic).length
   }
 
   async start(handlers: TransportHandlers): Promise<void> {

@@ -10,6 +10,12 @@
  * - Degree: while fewer than `targetPeers` connections are open, random remembered peers, as
  *   many as are missing. Gossip needs a few links, not one to everyone: every link costs each
  *   heartbeat that crosses it (a full mesh of 20 agents on one host spent most of its CPU there).
+ *   Links are not enough, though: gossipsub peers whose mesh is full refuse a graft from a peer
+ *   that dialled them (and back off a minute), so a node whose every link is such a peer sits
+ *   outside the mesh and hears changes only through lazy gossip, about a second late. So while
+ *   this node's gossipsub mesh has stayed below its lower bound for two intervals
+ *   (`meshStarved`; a mesh forms within a gossipsub heartbeat or two of a start), one more
+ *   peer a tick.
  * - Reach: one remembered peer the mesh cannot hear (`reachable` false: no chain of live
  *   heartbeats leads to it, see src/membership/attestation.ts), picked at random, even at full
  *   degree. After a partition each side holds its own degree and would never dial across; this
@@ -43,6 +49,14 @@ interface KnownPeer {
   lastSeen: number
 }
 
+/** What the keeper asks of the node it keeps. */
+export interface NeighbourhoodView {
+  /** Whether the mesh hears `peer` (by its peer ID) through live heartbeats. */
+  reachable(peer: string): boolean
+  /** Whether this node's gossipsub mesh is below its lower bound. */
+  meshStarved(): boolean
+}
+
 /** What `peersToDial` decides from. */
 export interface DialSituation {
   /** Remembered peers without a connection, by peer ID. */
@@ -50,14 +64,17 @@ export interface DialSituation {
   /** Open connections, to distinct peers. */
   readonly connections: number
   readonly targetPeers: number
+  /** Whether this node's gossipsub mesh is below its lower bound. */
+  readonly meshStarved: boolean
   readonly reachable: (peer: string) => boolean
   /** A uniform random integer in [0, below). */
   readonly randomBelow: (below: number) => number
 }
 
 /**
- * The peers to dial now: random unconnected ones up to the missing degree, and one more the mesh
- * cannot hear (see the design comment). No peer twice.
+ * The peers to dial now: random unconnected ones up to the missing degree (at least one while
+ * the mesh is starved), and one more the mesh cannot hear (see the design comment). No peer
+ * twice.
  */
 export function peersToDial(situation: DialSituation): string[] {
   const { unconnected, randomBelow } = situation
@@ -68,7 +85,10 @@ export function peersToDial(situation: DialSituation): string[] {
     pool[index] = pool[pool.length - 1] as string
     pool.pop()
   }
-  const missing = situation.targetPeers - situation.connections
+  const missing = Math.max(
+    situation.targetPeers - situation.connections,
+    situation.meshStarved ? 1 : 0,
+  )
   while (picked.length < missing && pool.length > 0) take(randomBelow(pool.length))
   const unheard = pool.flatMap((peer, index) => (situation.reachable(peer) ? [] : [index]))
   if (unheard.length > 0) take(unheard[randomBelow(unheard.length)] as number)
@@ -81,7 +101,7 @@ function randomBelow(below: number): number {
 
 /**
  * Remembers peers and dials them by the policy above. Build it before libp2p (libp2p takes its
- * `gater`), then `attach` it to the node and the mesh's `reachable`.
+ * `gater`), then `attach` it to the node, with what the mesh hears and gossipsub's mesh state.
  */
 export class PeerKeeper {
   readonly #options: PeerKeeperOptions
@@ -91,6 +111,8 @@ export class PeerKeeper {
   /** Others' dials the gate let through, and when: they count toward the degree until they connect. */
   readonly #admitted = new Map<string, number>()
   #node: Libp2p | undefined
+  /** Since when the gossipsub mesh has been below its lower bound, as of the last tick. */
+  #starvedSince: number | undefined
 
   constructor(options: PeerKeeperOptions) {
     this.#options = options
@@ -109,9 +131,10 @@ export class PeerKeeper {
    * peer a PRUNE's peer exchange names, which made every leaf pruned from a hub connect to a
    * dozen peers. Such a dial goes ahead only while the connections, with the dials it let
    * through in the last `dialTimeoutMs` that have not connected yet, are below the target
-   * (peer exchange names several peers at once); otherwise the peer is only remembered (its
-   * addresses are in the peer store by then) for the policy to pick. Bootstrap peers and this
-   * keeper's own dials always pass.
+   * (peer exchange names several peers at once), or one at a time while the mesh is starved
+   * (what peer exchange is for); otherwise the peer is only remembered (its addresses are in the peer
+   * store by then) for the policy to pick. Bootstrap peers and this keeper's own dials always
+   * pass.
    */
   readonly gater = {
     denyDialPeer: (peer: PeerId): boolean => {
@@ -123,13 +146,14 @@ export class PeerKeeper {
       for (const [admitted, at] of this.#admitted)
         if (connected.has(admitted) || now - at > this.#options.dialTimeoutMs)
           this.#admitted.delete(admitted)
-      if (connected.size + this.#admitted.size >= this.#options.targetPeers) return true
+      const room = connected.size + this.#admitted.size < this.#options.targetPeers
+      if (!room && !(this.#starved() && this.#admitted.size === 0)) return true
       this.#admitted.set(id, now)
       return false
     },
   }
 
-  attach(node: Libp2p, reachable: (peer: string) => boolean): void {
+  attach(node: Libp2p, view: NeighbourhoodView): void {
     this.#node = node
     node.addEventListener('peer:discovery', (event: CustomEvent<PeerInfo>) => {
       this.#remember(event.detail.id)
@@ -141,10 +165,16 @@ export class PeerKeeper {
     node.addEventListener('connection:open', (event) => this.#remember(event.detail.remotePeer))
     let timer: NodeJS.Timeout | undefined
     node.addEventListener('start', () => {
-      timer = setInterval(() => this.#redial(reachable), this.#options.intervalMs)
+      timer = setInterval(() => this.#redial(view), this.#options.intervalMs)
       timer.unref()
     })
     node.addEventListener('stop', () => clearInterval(timer))
+  }
+
+  #starved(now = Date.now()): boolean {
+    return (
+      this.#starvedSince !== undefined && now - this.#starvedSince >= 2 * this.#options.intervalMs
+    )
   }
 
   #remember(id: PeerId): void {
@@ -167,7 +197,7 @@ export class PeerKeeper {
       .finally(() => this.#dialling.delete(id))
   }
 
-  #redial(reachable: (peer: string) => boolean): void {
+  #redial(view: NeighbourhoodView): void {
     const now = Date.now()
     const connected = this.#connectedPeers()
     const unconnected: string[] = []
@@ -177,11 +207,14 @@ export class PeerKeeper {
         this.#known.delete(id)
       else unconnected.push(id)
     }
+    if (!view.meshStarved()) this.#starvedSince = undefined
+    else this.#starvedSince ??= now
     const situation = {
       unconnected,
       connections: connected.size,
       targetPeers: this.#options.targetPeers,
-      reachable,
+      meshStarved: this.#starved(now),
+      reachable: view.reachable,
       randomBelow,
     }
     for (const id of peersToDial(situation)) this.#dial(id)

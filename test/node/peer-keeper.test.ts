@@ -23,6 +23,7 @@ describe('peersToDial', () => {
       unconnected: peers(10),
       connections: 2,
       targetPeers: 6,
+      meshStarved: false,
       reachable: everyoneHeard,
       randomBelow: first,
     })
@@ -35,6 +36,7 @@ describe('peersToDial', () => {
       unconnected: peers(10),
       connections: 6,
       targetPeers: 6,
+      meshStarved: false,
       reachable: everyoneHeard,
       randomBelow: first,
     })
@@ -47,10 +49,23 @@ describe('peersToDial', () => {
       unconnected: peers(10),
       connections: 9,
       targetPeers: 6,
+      meshStarved: false,
       reachable: (peer) => !unheard.has(peer),
       randomBelow: (below) => below - 1,
     })
     assert.deepEqual(dial, ['p7'])
+  })
+
+  test('at the target it dials one more while the gossipsub mesh is starved', () => {
+    const dial = peersToDial({
+      unconnected: peers(10),
+      connections: 8,
+      targetPeers: 6,
+      meshStarved: true,
+      reachable: everyoneHeard,
+      randomBelow: first,
+    })
+    assert.equal(dial.length, 1)
   })
 
   test('with fewer peers known than missing it dials them all, once each', () => {
@@ -58,6 +73,7 @@ describe('peersToDial', () => {
       unconnected: peers(3),
       connections: 0,
       targetPeers: 6,
+      meshStarved: false,
       reachable: () => false,
       randomBelow: first,
     })
@@ -76,10 +92,11 @@ describe('peersToDial', () => {
         unconnected,
         connections: seed % 7,
         targetPeers: 6,
+        meshStarved: seed % 3 === 0,
         reachable: (peer) => Number(peer.slice(1)) % 2 === 0,
         randomBelow,
       })
-      const missing = Math.max(0, 6 - (seed % 7))
+      const missing = Math.max(seed % 3 === 0 ? 1 : 0, 6 - (seed % 7))
       const degreeDials = Math.min(missing, unconnected.length)
       assert.equal(new Set(dial).size, dial.length, `seed ${seed}: a peer twice`)
       assert.ok(dial.length === degreeDials || dial.length === degreeDials + 1, `seed ${seed}`)
