@@ -2,8 +2,9 @@
  * One node's attested owners (src/membership/attestation.ts) over its replica, recomputed only
  * when something they depend on may have changed: a heartbeat whose list differs from the one
  * last used (or of an owner that was not live), a connection change, or the clock passing the
- * instant the first live owner used stops being live. Nothing is computed until the election
- * first asks, so relays pay nothing. Listeners hear of every change of the set,
+ * instant the first live owner used stops being live. Nothing is computed until something first
+ * asks: the election, or the node's peer keeper about a remembered peer it has no connection to
+ * (src/node/peer-keeper.ts). Listeners hear of every change of the set,
  * after the current turn (the election re-derives its leaders then, even if no instance changed).
  */
 import { attestedOwners } from '../membership/attestation.ts'

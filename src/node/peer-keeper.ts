@@ -23,7 +23,8 @@
  *   heard through others is not dialled, so the degree stays bounded; a dead one costs a
  *   refused dial now and then until it is forgotten.
  * - Gate: what the rest of libp2p dials on its own (gossipsub's peer exchange) goes ahead only
- *   below the target degree; above it the peer is only remembered (`gater`).
+ *   below the target degree, or one at a time while the mesh is starved; otherwise the peer is
+ *   only remembered (`gater`).
  *
  * Bootstrap peers are kept for good; others are forgotten after `forgetAfterMs` without a
  * connection, so a node that left for good is not dialled forever. Connections others open to
@@ -64,7 +65,7 @@ export interface DialSituation {
   /** Open connections, to distinct peers. */
   readonly connections: number
   readonly targetPeers: number
-  /** Whether this node's gossipsub mesh is below its lower bound. */
+  /** Whether this node's gossipsub mesh has stayed below its lower bound for two intervals. */
   readonly meshStarved: boolean
   readonly reachable: (peer: string) => boolean
   /** A uniform random integer in [0, below). */
@@ -108,7 +109,7 @@ export class PeerKeeper {
   readonly #known = new Map<string, KnownPeer>()
   /** Peers this keeper is dialling now: the gate lets them through whatever the degree. */
   readonly #dialling = new Set<string>()
-  /** Others' dials the gate let through, and when: they count toward the degree until they connect. */
+  /** Others' dials the gate let through, and when: they count toward the degree until connected. */
   readonly #admitted = new Map<string, number>()
   #node: Libp2p | undefined
   /** Since when the gossipsub mesh has been below its lower bound, as of the last tick. */
@@ -132,9 +133,9 @@ export class PeerKeeper {
    * dozen peers. Such a dial goes ahead only while the connections, with the dials it let
    * through in the last `dialTimeoutMs` that have not connected yet, are below the target
    * (peer exchange names several peers at once), or one at a time while the mesh is starved
-   * (what peer exchange is for); otherwise the peer is only remembered (its addresses are in the peer
-   * store by then) for the policy to pick. Bootstrap peers and this keeper's own dials always
-   * pass.
+   * (what peer exchange is for); otherwise the peer is only remembered (its addresses are in
+   * the peer store by then) for the policy to pick. Bootstrap peers and this keeper's own dials
+   * always pass.
    */
   readonly gater = {
     denyDialPeer: (peer: PeerId): boolean => {
