@@ -10,46 +10,41 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { createNode, type GossipNode } from '../../src/node/index.ts'
-import { peersToDial } from '../../src/node/peer-keeper.ts'
+import { type DialSituation, peersToDial } from '../../src/node/peer-keeper.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 
 const peers = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`)
 const first = (): number => 0
 const everyoneHeard = (): boolean => true
 
+/** The peers to dial for ten unconnected peers, no connection, a target of 6, with `changes`. */
+const dialsFor = (changes: Partial<DialSituation>): string[] =>
+  peersToDial({
+    unconnected: peers(10),
+    connections: 0,
+    targetPeers: 6,
+    meshStarved: false,
+    reachable: everyoneHeard,
+    randomBelow: first,
+    ...changes,
+  })
+
 describe('peersToDial', () => {
   test('below the target it dials as many peers as are missing, no more', () => {
-    const dial = peersToDial({
-      unconnected: peers(10),
-      connections: 2,
-      targetPeers: 6,
-      meshStarved: false,
-      reachable: everyoneHeard,
-      randomBelow: first,
-    })
+    const dial = dialsFor({ connections: 2 })
     assert.equal(dial.length, 4)
     assert.equal(new Set(dial).size, 4)
   })
 
   test('at the target it dials nobody the mesh hears', () => {
-    const dial = peersToDial({
-      unconnected: peers(10),
-      connections: 6,
-      targetPeers: 6,
-      meshStarved: false,
-      reachable: everyoneHeard,
-      randomBelow: first,
-    })
+    const dial = dialsFor({ connections: 6 })
     assert.deepEqual(dial, [])
   })
 
   test('at the target it still probes one peer the mesh cannot hear (the far side of a partition)', () => {
     const unheard = new Set(['p3', 'p7'])
-    const dial = peersToDial({
-      unconnected: peers(10),
+    const dial = dialsFor({
       connections: 9,
-      targetPeers: 6,
-      meshStarved: false,
       reachable: (peer) => !unheard.has(peer),
       randomBelow: (below) => below - 1,
     })
@@ -57,26 +52,12 @@ describe('peersToDial', () => {
   })
 
   test('at the target it dials one more while the gossipsub mesh is starved', () => {
-    const dial = peersToDial({
-      unconnected: peers(10),
-      connections: 8,
-      targetPeers: 6,
-      meshStarved: true,
-      reachable: everyoneHeard,
-      randomBelow: first,
-    })
+    const dial = dialsFor({ connections: 8, meshStarved: true })
     assert.equal(dial.length, 1)
   })
 
   test('with fewer peers known than missing it dials them all, once each', () => {
-    const dial = peersToDial({
-      unconnected: peers(3),
-      connections: 0,
-      targetPeers: 6,
-      meshStarved: false,
-      reachable: () => false,
-      randomBelow: first,
-    })
+    const dial = dialsFor({ unconnected: peers(3), reachable: () => false })
     assert.deepEqual([...dial].sort(), ['p0', 'p1', 'p2'])
   })
 
@@ -88,10 +69,9 @@ describe('peersToDial', () => {
         return state % below
       }
       const unconnected = peers(1 + (seed % 9))
-      const dial = peersToDial({
+      const dial = dialsFor({
         unconnected,
         connections: seed % 7,
-        targetPeers: 6,
         meshStarved: seed % 3 === 0,
         reachable: (peer) => Number(peer.slice(1)) % 2 === 0,
         randomBelow,
