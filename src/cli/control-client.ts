@@ -2,10 +2,11 @@
  * The client side of the control API (see control-server.ts): JSON requests and NDJSON streams,
  * each carrying the agent's token, read from its file (control-token.ts) for every request.
  */
-import { type IncomingMessage, request } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import { createInterface } from 'node:readline'
 import { readToken } from './control-token.ts'
 import { type ControlEndpoint, formatEndpoint } from './endpoint.ts'
+import { http } from './node-http.ts'
 
 /** The agent answered with an error, or could not be reached. The CLI exits with code 1. */
 export class ControlError extends Error {
@@ -25,7 +26,7 @@ async function open(
   })
   const payload = body === undefined ? undefined : JSON.stringify(body)
   return new Promise((resolve, reject) => {
-    const req = request(
+    const req = http.request(
       {
         ...(endpoint.kind === 'unix'
           ? { socketPath: endpoint.path }

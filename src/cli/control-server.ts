@@ -17,7 +17,7 @@
  * open watchers and every refusal by reason.
  */
 import { chmod, unlink } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import { GossipSdError, type InstanceSpec, InvalidArgumentError, instanceKey } from '../contract.ts'
@@ -34,6 +34,7 @@ import {
 import { createToken, ensureRunDirectory, removeToken, sweepDeadAgents } from './control-token.ts'
 import { type ControlEndpoint, runDirectory } from './endpoint.ts'
 import { changeToJson, instanceToJson } from './json.ts'
+import { http } from './node-http.ts'
 
 export interface ControlLimits {
   /** Largest request body. @default 1048576 (1 MiB; a registration is at most 128 KiB signed) */
@@ -112,7 +113,7 @@ export async function startControlServer(
   }
   let token: string | undefined
   let hosts: ReadonlySet<string> | undefined
-  const server = createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const refused =
       token === undefined
         ? refusal('token', 401, 'the agent is starting')
