@@ -24,7 +24,8 @@
  *   full set (and from spawn, process start included).
  * - idle: CPU % of one core, RSS and bytes/s per agent over a quiet window (/proc), plus the
  *   mesh's own payload bytes/s and frames, syncs and gossipsub messages per second from the
- *   agents' counters, and where the CPU went by thread (/proc/<pid>/task).
+ *   agents' counters, where the CPU went by thread (/proc/<pid>/task), and the service changes
+ *   (expiries on a starved host) and peer events the agents logged in that window.
  * Every process is killed by PID at the end, on error and on a global deadline.
  */
 import { loadavg } from 'node:os'
@@ -310,6 +311,7 @@ async function idle(agents: readonly Agent[]): Promise<{
   peers: number[]
   meshPeers: number[]
   changes: number
+  peerEvents: number
 }> {
   const linesBefore = agents.map((a) => a.events.items.length)
   const statusBefore = await Promise.all(agents.map((a) => control<Status>(a, 'GET', '/v1/status')))
@@ -333,11 +335,21 @@ async function idle(agents: readonly Agent[]): Promise<{
     peers: statusAfter.map((s) => s.peers.length),
     meshPeers: statusAfter.map((s) => s.stats.meshPeers),
     // Instances expiring and coming back while nothing changes: the sign of a starved host.
-    changes: agents.reduce(
-      (sum, a, i) => sum + a.events.items.length - (linesBefore[i] as number),
-      0,
-    ),
+    changes: countSince(agents, linesBefore, (e) => e.type !== 'peer'),
+    peerEvents: countSince(agents, linesBefore, (e) => e.type === 'peer'),
   }
+}
+
+/** Event lines the agents logged after `linesBefore` (one count per agent) that `which` picks. */
+function countSince(
+  agents: readonly Agent[],
+  linesBefore: readonly number[],
+  which: (event: AgentEvent) => boolean,
+): number {
+  return agents.reduce(
+    (sum, a, i) => sum + a.events.items.slice(linesBefore[i] as number).filter(which).length,
+    0,
+  )
 }
 
 function mean(values: readonly number[]): number {
@@ -487,7 +499,16 @@ async function main(): Promise<void> {
       agents: idleStats.perSecond.syncsStarted,
       target: '-',
     },
-    { metric: 'changes logged while idle (all nodes)', agents: idleStats.changes, target: '0' },
+    {
+      metric: 'service changes logged while idle (all nodes)',
+      agents: idleStats.changes,
+      target: '0',
+    },
+    {
+      metric: 'peer connections and disconnections while idle (all nodes)',
+      agents: idleStats.peerEvents,
+      target: '-',
+    },
     { metric: 'agents started again (no ready line in time)', agents: startRetries, target: '0' },
     {
       metric: 'start: first spawn → every agent holding every instance (ms)',
@@ -555,6 +576,7 @@ async function main(): Promise<void> {
     idleCpuPercent: idleWindow.cpu,
     idleRssBytes: idleWindow.rss,
     idleChanges: idleStats.changes,
+    idlePeerEvents: idleStats.peerEvents,
     idleBytesPerSecond: idleWindow.bytes,
     idlePayloadBytesPerSecond: idleStats.payload,
     idleThreads: Object.fromEntries(idleWindow.threads),
