@@ -308,7 +308,7 @@ interface FloorSpread {
 /** p50 or p99 of the floor's spread, saying how many processes it never reached. */
 function floorSpreadPercentile(spread: FloorSpread, p: number): string | number {
   const value = percentile(spread.samples, p)
-  return spread.unreached === 0 ? value : `${value} (${spread.unreached} not reached)`
+  return spread.unreached === 0 ? value : `${value.toFixed(2)} (${spread.unreached} not reached)`
 }
 
 interface AgentCounters {
