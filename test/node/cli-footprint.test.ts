@@ -1,8 +1,8 @@
 /**
  * What the agent and the CLI load. An ESM import of 'node:http' evaluates every export of the
  * module, and on Node 22 three of them load undici, TLS, HTTP/2 and zlib (about 6 MiB resident
- * in each agent of a 20-agent cluster); node-http.ts avoids that. Each case runs in a fresh Node process, the way a
- * user starts the agent, and reads which built-in modules that process loaded.
+ * in each agent of a 20-agent cluster); node-http.ts avoids that. Each case runs in a fresh Node
+ * process, the way a user starts the agent, and reads which built-in modules that process loaded.
  */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
