@@ -10,4 +10,12 @@
 //   5.3 % of a core (same run, mixed in one cluster; CPU within the run's noise).
 // The flags act only when the bin starts the process (`gossip-sd …`), not under
 // `node bin/gossip-sd.js`.
+// The Node.js version is checked first: an older one would fail later with a message that does
+// not say why (the first `node` on PATH may not be the one npm installed with).
+const { unsupportedRuntime } = await import('../dist/src/node/runtime.js')
+const problem = unsupportedRuntime(process.versions.node)
+if (problem !== undefined) {
+  process.stderr.write(`gossip-sd: ${problem} (${process.execPath})\n`)
+  process.exit(1)
+}
 await import('../dist/src/cli/main.js')

@@ -19,14 +19,19 @@ import { type NodeOptions, validateMeshTiming, validateNodeOptions } from './opt
 import { PeerKeeper } from './peer-keeper.ts'
 import { nodePreset } from './presets.ts'
 import { checkSwarmKey, readSwarmKey } from './psk.ts'
+import { assertSupportedRuntime } from './runtime.ts'
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0']
 
 /** How long a discovered peer is redialled after it was last connected: partitions heal within it. */
 const FORGET_UNSEEN_PEERS_AFTER_MS = 10 * 60 * 1000
 
-/** Creates and starts a node. Throws InvalidNodeOptionError for bad options. */
+/**
+ * Creates and starts a node. Throws InvalidNodeOptionError for bad options, and
+ * UnsupportedRuntimeError on a Node.js older than the package supports.
+ */
 export async function createNode(options: NodeOptions = {}): Promise<GossipNode> {
+  assertSupportedRuntime()
   validateNodeOptions(options)
   const cluster = options.cluster ?? 'default'
   const listen = options.listen ?? DEFAULT_LISTEN

@@ -12,3 +12,4 @@ export {
   wanLibp2pTuning,
 } from './presets.ts'
 export { generateSwarmKey } from './psk.ts'
+export { MINIMUM_NODE_VERSION, UnsupportedRuntimeError } from './runtime.ts'

@@ -2,13 +2,25 @@
  * The package as a user gets it. `npm pack` (which builds), install the tarball into a fresh
  * project, and there: run a plain .mjs on Node that imports every `exports` entry and runs two
  * nodes on loopback; type-check a consumer .ts against the shipped declarations; run the
- * installed bin's --help and an agent to its ready line, stopped by SIGTERM.
+ * installed bin's --help and an agent to its ready line, stopped by SIGTERM; and on a Node.js
+ * older than `engines`, the bin and `createNode` refuse and say which version is needed.
  */
 import assert from 'node:assert/strict'
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import {
+  access,
+  constants,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { unsupportedRuntime } from '../../src/node/runtime.ts'
 import {
   type CliResult,
   killAllAgents,
@@ -26,6 +38,39 @@ const ENV = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${p
 /** Runs a command in `cwd` with this Node first on PATH; fails the test past `ms`. */
 function run(command: string, args: readonly string[], cwd: string, ms: number) {
   return runProcess(command, args, { cwd, env: ENV }, ms)
+}
+
+/**
+ * How to run Node.js older than the package supports: this Node made to report 20.0.0 (always),
+ * and every older `node` on PATH (this machine's system Node is 20), as `{ label, env }` with the
+ * Node to run first on PATH.
+ */
+async function olderNodes(): Promise<Array<{ label: string; env: NodeJS.ProcessEnv }>> {
+  const pretend = "Object.defineProperty(process.versions,'node',{value:'20.0.0'})"
+  const runs: Array<{ label: string; env: NodeJS.ProcessEnv }> = [
+    {
+      label: `${process.execPath} reporting 20.0.0`,
+      env: { ...ENV, NODE_OPTIONS: `--import=data:text/javascript,${pretend}` },
+    },
+  ]
+  const dirs = new Set((process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== ''))
+  for (const dir of dirs) {
+    const node = join(dir, 'node')
+    if (node === process.execPath) continue
+    const runnable = await access(node, constants.X_OK).then(
+      () => true,
+      () => false,
+    )
+    if (!runnable) continue
+    const version = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()
+    if (unsupportedRuntime(version) !== undefined) {
+      runs.push({
+        label: `${node} ${version}`,
+        env: { ...process.env, PATH: `${dir}${delimiter}${process.env.PATH}` },
+      })
+    }
+  }
+  return runs
 }
 
 function succeeded(result: CliResult, what: string): CliResult {
@@ -145,5 +190,39 @@ describe('the packed package, installed into a fresh project', () => {
     assert.match(agent.address, /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
     agent.kill('SIGTERM')
     assert.equal(await withDeadline(agent.exited, 15_000, 'agent exit after SIGTERM'), 0)
+  })
+
+  it('on an older Node.js, the bin and createNode refuse, naming the version needed', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'gossip-sd')
+    const start =
+      "const { createNode } = await import('gossip-sd')\n" +
+      "await createNode({ mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'] }).then(\n" +
+      "  () => console.log('started'),\n" +
+      '  (err) => console.log(JSON.stringify({ name: err.name, code: err.code, message: err.message })),\n' +
+      ')\nprocess.exit(0)'
+    for (const { label, env } of await olderNodes()) {
+      const cli = await runProcess(bin, ['agent', '--no-mdns'], { cwd: project, env }, 15_000)
+      assert.equal(cli.code, 1, `${label}: ${cli.stderr}`)
+      assert.match(
+        cli.stderr,
+        /^gossip-sd: gossip-sd needs Node\.js 22\.3 or newer; this is 20\./,
+        label,
+      )
+      const lib = await runProcess(
+        'node',
+        ['--input-type=module', '--eval', start],
+        { cwd: project, env },
+        15_000,
+      )
+      assert.equal(lib.code, 0, `${label}: ${lib.stderr}`)
+      const refusal = JSON.parse(lib.stdout.trim()) as {
+        name: string
+        code: string
+        message: string
+      }
+      assert.equal(refusal.name, 'UnsupportedRuntimeError', label)
+      assert.equal(refusal.code, 'ERR_UNSUPPORTED_RUNTIME', label)
+      assert.match(refusal.message, /needs Node\.js 22\.3 or newer; this is 20\./, label)
+    }
   })
 })
