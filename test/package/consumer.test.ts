@@ -107,6 +107,7 @@ describe('the packed package, installed into a fresh project', () => {
     )
     await copyFile(join(FIXTURES, 'use.mjs'), join(project, 'use.mjs'))
     await copyFile(join(FIXTURES, 'consumer.ts'), join(project, 'consumer.ts'))
+    await copyFile(join(FIXTURES, 'start-node.mjs'), join(project, 'start-node.mjs'))
   })
 
   after(async () => {
@@ -194,12 +195,6 @@ describe('the packed package, installed into a fresh project', () => {
 
   it('on an older Node.js, the bin and createNode refuse, naming the version needed', async () => {
     const bin = join(project, 'node_modules', '.bin', 'gossip-sd')
-    const start =
-      "const { createNode } = await import('gossip-sd')\n" +
-      "await createNode({ mdns: false, listen: ['/ip4/127.0.0.1/tcp/0'] }).then(\n" +
-      "  () => console.log('started'),\n" +
-      '  (err) => console.log(JSON.stringify({ name: err.name, code: err.code, message: err.message })),\n' +
-      ')\nprocess.exit(0)'
     for (const { label, env } of await olderNodes()) {
       const cli = await runProcess(bin, ['agent', '--no-mdns'], { cwd: project, env }, 15_000)
       assert.equal(cli.code, 1, `${label}: ${cli.stderr}`)
@@ -208,12 +203,7 @@ describe('the packed package, installed into a fresh project', () => {
         /^gossip-sd: gossip-sd needs Node\.js 22\.3 or newer; this is 20\./,
         label,
       )
-      const lib = await runProcess(
-        'node',
-        ['--input-type=module', '--eval', start],
-        { cwd: project, env },
-        15_000,
-      )
+      const lib = await runProcess('node', ['start-node.mjs'], { cwd: project, env }, 15_000)
       assert.equal(lib.code, 0, `${label}: ${lib.stderr}`)
       const refusal = JSON.parse(lib.stdout.trim()) as {
         name: string
