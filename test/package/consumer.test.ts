@@ -40,14 +40,19 @@ function run(command: string, args: readonly string[], cwd: string, ms: number) 
   return runProcess(command, args, { cwd, env: ENV }, ms)
 }
 
+/** A Node.js older than the package supports: the environment that puts it first on PATH. */
+interface OlderNode {
+  readonly label: string
+  readonly env: NodeJS.ProcessEnv
+}
+
 /**
  * How to run Node.js older than the package supports: this Node made to report 20.0.0 (always),
- * and every older `node` on PATH (this machine's system Node is 20), as `{ label, env }` with the
- * Node to run first on PATH.
+ * and every older `node` on PATH (this machine's system Node is 20).
  */
-async function olderNodes(): Promise<Array<{ label: string; env: NodeJS.ProcessEnv }>> {
+async function olderNodes(): Promise<OlderNode[]> {
   const pretend = "Object.defineProperty(process.versions,'node',{value:'20.0.0'})"
-  const runs: Array<{ label: string; env: NodeJS.ProcessEnv }> = [
+  const runs: OlderNode[] = [
     {
       label: `${process.execPath} reporting 20.0.0`,
       env: { ...ENV, NODE_OPTIONS: `--import=data:text/javascript,${pretend}` },
